@@ -1,0 +1,5 @@
+DELETE FROM "apiclients";
+DELETE FROM "requesttypes";
+DELETE FROM "entities";
+DELETE FROM "profilerights";
+DELETE FROM "profiles";

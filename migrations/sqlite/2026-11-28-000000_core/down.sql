@@ -1,0 +1,4 @@
+DROP TABLE "profilerights";
+DROP TABLE "sessions";
+DROP TABLE "apiclients";
+DROP TABLE "parc_meta";

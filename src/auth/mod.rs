@@ -1,0 +1,6 @@
+//! Credentials: password hashing, random tokens, and the rights model.
+
+pub mod password;
+pub mod rights;
+pub mod session;
+pub mod token;

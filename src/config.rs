@@ -1,0 +1,61 @@
+//! Runtime configuration: command-line flags, each backed by a `PARC_*` environment variable.
+//! The defaults need nothing: an SQLite file next to where Parc runs, loopback bind, human logs.
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbSettings {
+    /// Database URL: `sqlite://FILE` (created on first start) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "PARC_DATABASE_URL", default_value = "sqlite://parc.db", global = true)]
+    pub database_url: String,
+    /// Maximum pooled database connections.
+    #[arg(long, env = "PARC_DB_POOL_SIZE", default_value_t = 16, global = true)]
+    pub db_pool_size: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeSettings {
+    /// Address and port to listen on.
+    #[arg(long, env = "PARC_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Login of the super-admin created on first start.
+    #[arg(long, env = "PARC_ADMIN_LOGIN", default_value = "admin")]
+    pub admin_login: String,
+    /// Password of the super-admin created on first start; generated and printed once if unset.
+    #[arg(long, env = "PARC_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Idle time after which an API session expires, in seconds.
+    #[arg(long, env = "PARC_SESSION_IDLE_SECS", default_value_t = 3600)]
+    pub session_idle_secs: i64,
+    /// Maximum accepted request body, in bytes (after decompression for inventories).
+    #[arg(long, env = "PARC_BODY_LIMIT", default_value_t = 8 * 1024 * 1024)]
+    pub body_limit: usize,
+    /// Number of HTTP worker threads (default: one per core).
+    #[arg(long, env = "PARC_WORKERS")]
+    pub workers: Option<usize>,
+    /// Public base URL of the GLPI API, used in HATEOAS links and error messages.
+    #[arg(long, env = "PARC_API_URL", default_value = "http://localhost/apirest.php")]
+    pub api_url: String,
+}
+
+impl ServeSettings {
+    /// Settings for tests: loopback on a random port, a known admin password.
+    pub fn for_tests(admin_password: &str) -> Self {
+        ServeSettings {
+            bind: "127.0.0.1:0".into(),
+            admin_login: "admin".into(),
+            admin_password: Some(admin_password.into()),
+            session_idle_secs: 3600,
+            body_limit: 1024 * 1024,
+            workers: Some(2),
+            api_url: "http://localhost/apirest.php".into(),
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Storage: one diesel code base over embedded SQLite and PostgreSQL.
+//!
+//! The backend is chosen at run time from the URL scheme. Repository code takes
+//! `&mut DbConn` and is synchronous; handlers reach it through [`Db::run`], which moves
+//! the work to actix's blocking pool and keeps the request's tracing span.
+
+pub mod guard;
+pub mod schema;
+pub mod sql;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl DbConn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Sqlite(_) => Backend::Sqlite,
+            DbConn::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// A parsed database URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DbUrl {
+    /// Accepts `sqlite://FILE`, `sqlite:FILE`, `postgres://…` and `postgresql://…`.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err("database URL `sqlite://` names no file".into());
+            }
+            return Ok(DbUrl::Sqlite(path.to_string()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbUrl::Postgres(url.to_string()));
+        }
+        Err("database URL must start with sqlite:// or postgres:// (the URL itself is not shown, it may hold a password)".into())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbUrl::Sqlite(_) => Backend::Sqlite,
+            DbUrl::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Open one connection, with the per-connection settings each backend needs.
+    pub fn connect(&self) -> ConnectionResult<DbConn> {
+        match self {
+            DbUrl::Sqlite(path) => {
+                let mut c = diesel::SqliteConnection::establish(path)?;
+                // busy_timeout first: setting WAL on a fresh file while other pool
+                // connections open would otherwise fail with "database is locked".
+                c.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(c))
+            }
+            DbUrl::Postgres(url) => {
+                let mut c = diesel::PgConnection::establish(url)?;
+                c.batch_execute("SET TIME ZONE 'UTC'").map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Postgres(c))
+            }
+        }
+    }
+}
+
+/// r2d2 manager that dispatches on the URL scheme instead of trying each backend in turn.
+#[derive(Debug)]
+pub struct Manager(DbUrl);
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        self.0.connect().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Handle to the database shared by all workers.
+#[derive(Clone)]
+pub struct Db {
+    pub pool: Pool,
+    pub backend: Backend,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database unavailable: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("server is shutting down")]
+    Canceled,
+}
+
+impl Db {
+    /// Check the database is Parc's (or empty), apply pending migrations, and build the pool.
+    pub fn open(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        let url = DbUrl::parse(url).map_err(anyhow::Error::msg)?;
+        if let DbUrl::Sqlite(path) = &url {
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                if !dir.as_os_str().is_empty() && !dir.exists() {
+                    anyhow::bail!("the directory of the SQLite database does not exist: {}", dir.display());
+                }
+            }
+        }
+        let mut conn = url.connect().map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+        guard::check_ownership(&mut conn)?;
+        migrate(&mut conn)?;
+        drop(conn);
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager(url.clone()))
+            .map_err(|e| anyhow::anyhow!("cannot open the database pool: {e}"))?;
+        Ok(Db { pool, backend: url.backend() })
+    }
+
+    /// Run blocking database work off the async executor, inside the caller's span.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        actix_web::web::block(move || {
+            span.in_scope(|| {
+                let mut conn = pool.get().map_err(DbError::from)?;
+                f(&mut conn)
+            })
+        })
+        .await
+        .map_err(|_| E::from(DbError::Canceled))?
+    }
+}
+
+/// Apply pending embedded migrations for the connection's backend; returns how many ran.
+pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    Ok(applied)
+}

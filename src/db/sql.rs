@@ -1,0 +1,156 @@
+//! A small dynamic SQL builder for the generic itemtype engine.
+//!
+//! Itemtypes are data, so their queries are built at run time. User input never becomes
+//! SQL text: identifiers come from the static declarations and are quoted, values are
+//! bound parameters. Rows come back as one JSON text column built by the database
+//! (`json_object` on SQLite, `row_to_json` on PostgreSQL), so any column list can be
+//! read without a Rust struct per table.
+
+use super::{Backend, DbConn};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Text};
+
+/// A bound value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::Int(v)
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::Text(v.to_string())
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Self {
+        Val::Text(v)
+    }
+}
+
+/// SQL text plus its bound values, written for one backend.
+#[derive(Debug, Clone)]
+pub struct Sql {
+    pub backend: Backend,
+    text: String,
+    binds: Vec<Val>,
+}
+
+impl Sql {
+    pub fn new(backend: Backend) -> Self {
+        Sql { backend, text: String::with_capacity(256), binds: Vec::new() }
+    }
+
+    /// Append trusted SQL text (never user input).
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    /// Append a quoted identifier. Identifiers only ever come from static declarations,
+    /// quoting is for reserved words such as `end` or `date`.
+    pub fn ident(&mut self, name: &str) -> &mut Self {
+        debug_assert!(!name.contains('"'));
+        self.text.push('"');
+        self.text.push_str(name);
+        self.text.push('"');
+        self
+    }
+
+    /// Append `alias."column"`.
+    pub fn col(&mut self, alias: &str, name: &str) -> &mut Self {
+        self.text.push_str(alias);
+        self.text.push('.');
+        self.ident(name)
+    }
+
+    /// Append a bound value. NULL is written as a literal so that its type is inferred
+    /// from the context on PostgreSQL.
+    pub fn bind(&mut self, v: impl Into<Val>) -> &mut Self {
+        let v = v.into();
+        if v == Val::Null {
+            self.text.push_str("NULL");
+            return self;
+        }
+        self.binds.push(v);
+        match self.backend {
+            Backend::Sqlite => self.text.push('?'),
+            Backend::Postgres => {
+                self.text.push('$');
+                self.text.push_str(&self.binds.len().to_string());
+            }
+        }
+        self
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    fn boxed(
+        &self,
+    ) -> diesel::query_builder::BoxedSqlQuery<'static, super::MultiBackend, diesel::query_builder::SqlQuery> {
+        let mut q = diesel::sql_query(self.text.clone()).into_boxed::<super::MultiBackend>();
+        for b in &self.binds {
+            q = match b {
+                Val::Int(i) => q.bind::<BigInt, _>(*i),
+                Val::Float(f) => q.bind::<Double, _>(*f),
+                Val::Text(s) => q.bind::<Text, _>(s.clone()),
+                Val::Null => unreachable!("NULL is written inline"),
+            };
+        }
+        q
+    }
+
+    pub fn execute(&self, conn: &mut DbConn) -> QueryResult<usize> {
+        tracing::trace!(sql = %self.text, "execute");
+        self.boxed().execute(conn)
+    }
+
+    /// Load rows whose single column `j` holds a JSON document.
+    pub fn load_json(&self, conn: &mut DbConn) -> QueryResult<Vec<serde_json::Value>> {
+        tracing::trace!(sql = %self.text, "load");
+        let rows: Vec<JsonRow> = self.boxed().load(conn)?;
+        rows.into_iter()
+            .map(|r| serde_json::from_str(&r.j).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e))))
+            .collect()
+    }
+
+    /// Load rows whose single column `n` is an integer.
+    pub fn load_ints(&self, conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+        tracing::trace!(sql = %self.text, "load ints");
+        let rows: Vec<IntRow> = self.boxed().load(conn)?;
+        Ok(rows.into_iter().map(|r| r.n).collect())
+    }
+
+    /// Load rows whose single column `s` is text.
+    pub fn load_strings(&self, conn: &mut DbConn) -> QueryResult<Vec<String>> {
+        let rows: Vec<TextRow> = self.boxed().load(conn)?;
+        Ok(rows.into_iter().map(|r| r.s).collect())
+    }
+}
+
+#[derive(QueryableByName)]
+struct JsonRow {
+    #[diesel(sql_type = Text)]
+    j: String,
+}
+
+#[derive(QueryableByName)]
+struct IntRow {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = Text)]
+    s: String,
+}

@@ -1,0 +1,136 @@
+//! GLPI's error answers: a two-element JSON array `["ERROR_CODE", message]` with GLPI's
+//! HTTP status. Messages marked "+doc" in the reference get the documentation suffix.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::Value;
+
+#[derive(Debug)]
+pub struct GlpiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: Value,
+    pub doc: bool,
+}
+
+impl std::fmt::Display for GlpiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.code, self.message)
+    }
+}
+
+/// Base URL used in "+doc" messages; GLPI's default `url_base_api`.
+static API_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+pub fn set_api_url(url: &str) {
+    let _ = API_URL.set(url.trim_end_matches('/').to_string());
+}
+
+fn api_url() -> &'static str {
+    API_URL.get().map(String::as_str).unwrap_or("http://localhost/apirest.php")
+}
+
+impl GlpiError {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>, doc: bool) -> Self {
+        GlpiError {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            code,
+            message: Value::String(message.into()),
+            doc,
+        }
+    }
+
+    /// Bulk results or another structured message.
+    pub fn with_value(status: u16, code: &'static str, message: Value) -> Self {
+        GlpiError { status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), code, message, doc: false }
+    }
+
+    pub fn bad_request() -> Self {
+        Self::new(400, "ERROR", "Bad Request", true)
+    }
+    pub fn generic(msg: impl Into<String>) -> Self {
+        Self::new(400, "ERROR", msg, true)
+    }
+    pub fn resource_not_found() -> Self {
+        Self::new(
+            400,
+            "ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM",
+            "resource not found or not an instance of CommonDBTM",
+            true,
+        )
+    }
+    pub fn parent_not_found() -> Self {
+        Self::new(
+            400,
+            "ERROR_ITEMTYPE_NOT_FOUND_NOR_COMMONDBTM",
+            "parent itemtype not found or not an instance of CommonDBTM",
+            true,
+        )
+    }
+    pub fn item_not_found() -> Self {
+        Self::new(404, "ERROR_ITEM_NOT_FOUND", "Item not found", false)
+    }
+    pub fn right_missing() -> Self {
+        Self::new(403, "ERROR_RIGHT_MISSING", "You don't have permission to perform this action.", false)
+    }
+    pub fn session_missing() -> Self {
+        Self::new(400, "ERROR_SESSION_TOKEN_MISSING", "parameter session_token is missing or empty", true)
+    }
+    pub fn session_invalid() -> Self {
+        Self::new(401, "ERROR_SESSION_TOKEN_INVALID", "session_token seems invalid", false)
+    }
+    pub fn json_invalid() -> Self {
+        Self::new(400, "ERROR_JSON_PAYLOAD_INVALID", "JSON payload seems not valid", false)
+    }
+    pub fn json_forbidden() -> Self {
+        Self::new(400, "ERROR_JSON_PAYLOAD_FORBIDDEN", "GET Request should not have json payload (http body)", true)
+    }
+    pub fn bad_array() -> Self {
+        Self::new(400, "ERROR_BAD_ARRAY", "input parameter must be an array of objects", true)
+    }
+    pub fn range_exceed(total: i64) -> Self {
+        Self::new(400, "ERROR_RANGE_EXCEED_TOTAL", format!("Provided range exceed total count of data: {total}"), true)
+    }
+    pub fn bad_range() -> Self {
+        Self::new(400, "ERROR", "range must be in format : [start-end] with integers", true)
+    }
+    pub fn too_large() -> Self {
+        Self::new(413, "ERROR", "Request body too large", false)
+    }
+    pub fn internal() -> Self {
+        Self::new(500, "ERROR_UNKNOWN", "An error occurred during the items search.", true)
+    }
+}
+
+impl From<crate::db::DbError> for GlpiError {
+    fn from(e: crate::db::DbError) -> Self {
+        tracing::error!(error = %e, "database error");
+        match e {
+            crate::db::DbError::Query(_) => GlpiError::internal(),
+            _ => GlpiError::new(503, "ERROR", "Database unavailable", false),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for GlpiError {
+    fn from(e: diesel::result::Error) -> Self {
+        tracing::error!(error = %e, "database error");
+        GlpiError::internal()
+    }
+}
+
+impl ResponseError for GlpiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match (&self.message, self.doc) {
+            (Value::String(s), true) => {
+                Value::String(format!("{s}; view documentation in your browser at {}/#{}", api_url(), self.code))
+            }
+            (m, _) => m.clone(),
+        };
+        super::respond(self.status, &Value::Array(vec![Value::String(self.code.into()), message]))
+    }
+}

@@ -1,0 +1,427 @@
+//! Generic storage of itemtype rows: read, list, insert, update, trash and purge, with
+//! the change log written on every write. Works from the declarations alone.
+
+use super::{FieldType, ItemTypeDef};
+use crate::db::sql::{Sql, Val};
+use crate::db::{Backend, DbConn};
+use serde_json::{Map, Value};
+
+/// Who performs a write, for the change log.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub users_id: i64,
+    pub login: String,
+}
+
+impl Actor {
+    pub fn system() -> Self {
+        Actor { users_id: 0, login: "parc".into() }
+    }
+    fn log_name(&self) -> String {
+        format!("{} ({})", self.login, self.users_id)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("Item not found")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+pub fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// One output column of a JSON row: `key` = expression over a table alias.
+pub struct Projected<'a> {
+    pub key: &'a str,
+    pub alias: &'a str,
+    pub column: &'a str,
+    pub ty: FieldType,
+}
+
+/// Write `SELECT <json of cols> AS j FROM <from>`; the caller appends WHERE/ORDER/LIMIT
+/// through `tail`, which runs inside the FROM scope on both backends.
+pub fn select_json(sql: &mut Sql, cols: &[Projected<'_>], from: impl FnOnce(&mut Sql)) {
+    match sql.backend {
+        Backend::Sqlite => {
+            sql.push("SELECT json_object(");
+            for (i, c) in cols.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("'").push(c.key).push("', ").col(c.alias, c.column);
+            }
+            sql.push(") AS j FROM ");
+            from(sql);
+        }
+        Backend::Postgres => {
+            // row_to_json has no argument limit (json_build_object stops at 100) and keeps
+            // column order. Timestamps are formatted the way GLPI prints them.
+            sql.push("SELECT CAST(row_to_json(x) AS TEXT) AS j FROM (SELECT ");
+            for (i, c) in cols.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                match c.ty {
+                    FieldType::DateTime => {
+                        sql.push("to_char(").col(c.alias, c.column).push(", 'YYYY-MM-DD HH24:MI:SS')");
+                    }
+                    FieldType::Date => {
+                        sql.push("to_char(").col(c.alias, c.column).push(", 'YYYY-MM-DD')");
+                    }
+                    _ => {
+                        sql.col(c.alias, c.column);
+                    }
+                }
+                sql.push(" AS ").ident(c.key);
+            }
+            sql.push(" FROM ");
+            from(sql);
+            sql.push(") x");
+        }
+    }
+}
+
+/// Projection of every visible column of an itemtype under alias `t`.
+pub fn visible_projection(def: &'static ItemTypeDef) -> Vec<Projected<'static>> {
+    def.visible_columns().map(|f| Projected { key: f.name, alias: "t", column: f.name, ty: f.ty }).collect()
+}
+
+/// Write a bound value for a column, with the cast PostgreSQL needs for date types.
+pub fn push_value(sql: &mut Sql, ty: FieldType, v: Val) {
+    let cast = match (sql.backend, ty, &v) {
+        (_, _, Val::Null) => None,
+        (Backend::Postgres, FieldType::DateTime, _) => Some("TIMESTAMP"),
+        (Backend::Postgres, FieldType::Date, _) => Some("DATE"),
+        _ => None,
+    };
+    match cast {
+        Some(c) => {
+            sql.push("CAST(").bind(v).push(" AS ").push(c).push(")");
+        }
+        None => {
+            sql.bind(v);
+        }
+    }
+}
+
+/// Read one row by id, with all visible columns. No rights check: callers check.
+pub fn get(conn: &mut DbConn, def: &'static ItemTypeDef, id: i64) -> StoreResult<Option<Value>> {
+    let mut sql = Sql::new(conn.backend());
+    select_json(&mut sql, &visible_projection(def), |s| {
+        s.ident(def.table).push(" t WHERE t.\"id\" = ").bind(id);
+    });
+    Ok(sql.load_json(conn)?.into_iter().next())
+}
+
+/// Convert a JSON input value to a bound value for a column, the way GLPI's PHP layer
+/// accepts it (numeric strings for ints, numbers for strings), rejecting the rest.
+pub fn coerce(def: &ItemTypeDef, field: &super::Field, v: &Value) -> StoreResult<Val> {
+    let bad =
+        || StoreError::Invalid(format!("Field {} of {} item has a wrong type: {}", field.name, def.name, short(v)));
+    let null_or = |fallback: Val| if field.nullable { Val::Null } else { fallback };
+    Ok(match (field.ty, v) {
+        (_, Value::Null) => null_or(default_val(field).ok_or_else(bad)?),
+        (FieldType::Int, Value::Number(n)) => match n.as_i64() {
+            Some(i) => Val::Int(i),
+            None => match n.as_f64() {
+                Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Val::Int(f as i64),
+                _ => return Err(bad()),
+            },
+        },
+        (FieldType::Int, Value::Bool(b)) => Val::Int(*b as i64),
+        (FieldType::Int, Value::String(s)) if s.trim().is_empty() => null_or(Val::Int(0)),
+        (FieldType::Int, Value::String(s)) => Val::Int(s.trim().parse().map_err(|_| bad())?),
+        (FieldType::Str, Value::String(s)) => Val::Text(s.clone()),
+        (FieldType::Str, Value::Number(n)) => Val::Text(n.to_string()),
+        (FieldType::Str, Value::Bool(b)) => Val::Text(if *b { "1" } else { "0" }.into()),
+        (FieldType::DateTime | FieldType::Date, Value::String(s))
+            if s.trim().is_empty() || s.eq_ignore_ascii_case("null") =>
+        {
+            Val::Null
+        }
+        (FieldType::DateTime, Value::String(s)) => Val::Text(parse_datetime(s).ok_or_else(bad)?),
+        (FieldType::Date, Value::String(s)) => Val::Text(parse_datetime(s).ok_or_else(bad)?[..10].to_string()),
+        (FieldType::Dec, Value::Number(n)) => Val::Text(format_dec(field, n.as_f64().ok_or_else(bad)?)),
+        (FieldType::Dec, Value::String(s)) => {
+            let f: f64 = if s.trim().is_empty() { 0.0 } else { s.trim().parse().map_err(|_| bad())? };
+            if !f.is_finite() {
+                return Err(bad());
+            }
+            Val::Text(format_dec(field, f))
+        }
+        (FieldType::Num, Value::Number(n)) => Val::Float(n.as_f64().ok_or_else(bad)?),
+        (FieldType::Num, Value::String(s)) => {
+            let f: f64 = s.trim().parse().map_err(|_| bad())?;
+            if !f.is_finite() {
+                return Err(bad());
+            }
+            Val::Float(f)
+        }
+        _ => return Err(bad()),
+    })
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn default_val(field: &super::Field) -> Option<Val> {
+    match (field.ty, field.default) {
+        (FieldType::Int, Some(d)) => d.parse().ok().map(Val::Int),
+        (FieldType::Int, None) => Some(Val::Int(0)),
+        (FieldType::Str | FieldType::Dec, Some(d)) => Some(Val::Text(d.to_string())),
+        (FieldType::Num, Some(d)) => d.parse().ok().map(Val::Float),
+        _ => None,
+    }
+}
+
+fn format_dec(field: &super::Field, f: f64) -> String {
+    let scale = field.default.and_then(|d| d.split_once('.')).map(|(_, frac)| frac.len()).unwrap_or(4);
+    format!("{f:.scale$}")
+}
+
+/// Accepts `YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DD HH:MM`, ISO `T` forms and a bare date.
+pub fn parse_datetime(s: &str) -> Option<String> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    let s = s.trim();
+    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(dt.format("%Y-%m-%d %H:%M:%S").to_string());
+        }
+    }
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(dt.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string());
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(|d| format!("{} 00:00:00", d.format("%Y-%m-%d")))
+}
+
+/// Validate an input object against the declaration: known columns only (keys starting
+/// with `_` are GLPI's special inputs, handled by callers), correct types.
+pub fn validate_input(
+    def: &'static ItemTypeDef,
+    input: &Map<String, Value>,
+) -> StoreResult<Vec<(&'static super::Field, Val)>> {
+    let mut out = Vec::with_capacity(input.len());
+    for (k, v) in input {
+        if k.starts_with('_') || k == "id" {
+            continue;
+        }
+        let field = def
+            .column(k)
+            .ok_or_else(|| StoreError::Invalid(format!("Field {k} is not valid for {} item.", def.name)))?;
+        if def.hidden.contains(&field.name) && !matches!(field.name, "password") {
+            return Err(StoreError::Invalid(format!("Field {k} cannot be written directly.")));
+        }
+        out.push((field, coerce(def, field, v)?));
+    }
+    Ok(out)
+}
+
+/// Insert a row from validated values; fills guid and dates. Returns the new id.
+pub fn insert(
+    conn: &mut DbConn,
+    def: &'static ItemTypeDef,
+    values: Vec<(&'static super::Field, Val)>,
+    actor: &Actor,
+) -> StoreResult<i64> {
+    let now = now();
+    let mut values = values;
+    for (name, v) in [("date_creation", &now), ("date_mod", &now)] {
+        if let Some(f) = def.column(name) {
+            if !values.iter().any(|(g, _)| g.name == name) {
+                values.push((f, Val::Text(v.clone())));
+            }
+        }
+    }
+    for f in def.columns() {
+        if f.required && !values.iter().any(|(g, _)| g.name == f.name) {
+            return Err(StoreError::Invalid(format!("Field {} is mandatory for {} item.", f.name, def.name)));
+        }
+    }
+    let mut sql = Sql::new(conn.backend());
+    sql.push("INSERT INTO ").ident(def.table).push(" (\"guid\"");
+    for (f, _) in &values {
+        sql.push(", ").ident(f.name);
+    }
+    sql.push(") VALUES (").bind(uuid::Uuid::now_v7().to_string());
+    for (f, v) in values {
+        sql.push(", ");
+        push_value(&mut sql, f.ty, v);
+    }
+    sql.push(") RETURNING CAST(\"id\" AS BIGINT) AS n");
+    let id = sql.load_ints(conn)?.into_iter().next().ok_or(StoreError::NotFound)?;
+    log(conn, def.name, id, 20, 0, "", "", actor)?;
+    Ok(id)
+}
+
+/// Update columns of a row; logs each changed field. Returns false when nothing changed.
+pub fn update(
+    conn: &mut DbConn,
+    def: &'static ItemTypeDef,
+    id: i64,
+    values: Vec<(&'static super::Field, Val)>,
+    actor: &Actor,
+) -> StoreResult<bool> {
+    let before = get_raw(conn, def, id)?.ok_or(StoreError::NotFound)?;
+    let changed: Vec<_> = values.into_iter().filter(|(f, v)| !same(before.get(f.name), v)).collect();
+    if changed.is_empty() {
+        return Ok(false);
+    }
+    let mut sql = Sql::new(conn.backend());
+    sql.push("UPDATE ").ident(def.table).push(" SET ");
+    for (i, (f, v)) in changed.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.ident(f.name).push(" = ");
+        push_value(&mut sql, f.ty, v.clone());
+    }
+    if def.has("date_mod") && !changed.iter().any(|(f, _)| f.name == "date_mod") {
+        sql.push(", \"date_mod\" = ");
+        push_value(&mut sql, FieldType::DateTime, Val::Text(now()));
+    }
+    sql.push(" WHERE \"id\" = ").bind(id);
+    sql.execute(conn)?;
+    for (f, v) in &changed {
+        if def.hidden.contains(&f.name) {
+            continue; // never log secrets
+        }
+        let old = display(before.get(f.name));
+        let new = match v {
+            Val::Null => String::new(),
+            Val::Int(i) => i.to_string(),
+            Val::Float(x) => x.to_string(),
+            Val::Text(s) => s.clone(),
+        };
+        log(conn, def.name, id, 0, 0, &old, &new, actor)?;
+    }
+    Ok(true)
+}
+
+/// Move to the trash (`is_deleted = 1`) when the itemtype has one, else purge.
+pub fn delete(conn: &mut DbConn, def: &'static ItemTypeDef, id: i64, purge: bool, actor: &Actor) -> StoreResult<()> {
+    let exists = get_raw(conn, def, id)?.is_some();
+    if !exists {
+        return Err(StoreError::NotFound);
+    }
+    let mut sql = Sql::new(conn.backend());
+    if !purge && def.has("is_deleted") {
+        sql.push("UPDATE ").ident(def.table).push(" SET \"is_deleted\" = 1");
+        if def.has("date_mod") {
+            sql.push(", \"date_mod\" = ");
+            push_value(&mut sql, FieldType::DateTime, Val::Text(now()));
+        }
+        sql.push(" WHERE \"id\" = ").bind(id);
+        sql.execute(conn)?;
+        log(conn, def.name, id, 13, 0, "", "", actor)?;
+    } else {
+        sql.push("DELETE FROM ").ident(def.table).push(" WHERE \"id\" = ").bind(id);
+        sql.execute(conn)?;
+        log(conn, def.name, id, 12, 0, "", "Item purged", actor)?;
+    }
+    Ok(())
+}
+
+/// Row with every column (hidden ones too), for internal checks and diffs.
+pub fn get_raw(conn: &mut DbConn, def: &'static ItemTypeDef, id: i64) -> StoreResult<Option<Value>> {
+    let cols: Vec<_> =
+        def.columns().iter().map(|f| Projected { key: f.name, alias: "t", column: f.name, ty: f.ty }).collect();
+    let mut sql = Sql::new(conn.backend());
+    select_json(&mut sql, &cols, |s| {
+        s.ident(def.table).push(" t WHERE t.\"id\" = ").bind(id);
+    });
+    Ok(sql.load_json(conn)?.into_iter().next())
+}
+
+fn same(old: Option<&Value>, new: &Val) -> bool {
+    match (old, new) {
+        (None | Some(Value::Null), Val::Null) => true,
+        (Some(Value::Number(n)), Val::Int(i)) => n.as_i64() == Some(*i),
+        (Some(Value::Number(n)), Val::Float(f)) => n.as_f64() == Some(*f),
+        (Some(Value::String(s)), Val::Text(t)) => s == t,
+        _ => false,
+    }
+}
+
+fn display(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Append a change-log row (GLPI's glpi_logs). `linked_action` follows GLPI's codes:
+/// 0 field change, 13 trash, 12 message, 17 sub-item added, 20 creation.
+#[allow(clippy::too_many_arguments)]
+pub fn log(
+    conn: &mut DbConn,
+    itemtype: &str,
+    items_id: i64,
+    linked_action: i64,
+    id_search_option: i64,
+    old: &str,
+    new: &str,
+    actor: &Actor,
+) -> StoreResult<()> {
+    log_linked(conn, itemtype, items_id, "", linked_action, id_search_option, old, new, actor)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn log_linked(
+    conn: &mut DbConn,
+    itemtype: &str,
+    items_id: i64,
+    itemtype_link: &str,
+    linked_action: i64,
+    id_search_option: i64,
+    old: &str,
+    new: &str,
+    actor: &Actor,
+) -> StoreResult<()> {
+    let mut sql = Sql::new(conn.backend());
+    sql.push("INSERT INTO \"logs\" (\"guid\", \"itemtype\", \"items_id\", \"itemtype_link\", \"linked_action\", \"user_name\", \"date_mod\", \"id_search_option\", \"old_value\", \"new_value\") VALUES (")
+        .bind(uuid::Uuid::now_v7().to_string())
+        .push(", ")
+        .bind(itemtype)
+        .push(", ")
+        .bind(items_id)
+        .push(", ")
+        .bind(itemtype_link)
+        .push(", ")
+        .bind(linked_action)
+        .push(", ")
+        .bind(actor.log_name())
+        .push(", ");
+    push_value(&mut sql, FieldType::DateTime, Val::Text(now()));
+    sql.push(", ").bind(id_search_option).push(", ").bind(old).push(", ").bind(new).push(")");
+    sql.execute(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datetimes_are_normalised() {
+        assert_eq!(parse_datetime("2025-09-01 10:00").as_deref(), Some("2025-09-01 10:00:00"));
+        assert_eq!(parse_datetime("2025-09-01T10:00:05").as_deref(), Some("2025-09-01 10:00:05"));
+        assert_eq!(parse_datetime("2025-09-01").as_deref(), Some("2025-09-01 00:00:00"));
+        assert_eq!(parse_datetime("2025-13-01"), None);
+        assert_eq!(parse_datetime("yesterday"), None);
+    }
+}

@@ -1,0 +1,19 @@
+//! Parc: a GLPI-compatible IT asset-management and helpdesk service for the Région's
+//! lycées. See README.md for the architecture.
+
+pub mod access;
+pub mod api;
+pub mod auth;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod glpi;
+pub mod itemtypes;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+pub mod tickets;
+pub mod users;

@@ -1,0 +1,75 @@
+//! Building and running the HTTP application. Tests call [`Application::build`] on port 0.
+
+use crate::config::ServeSettings;
+use crate::db::Db;
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use std::net::TcpListener;
+use std::sync::Arc;
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+
+/// Shared state of all workers.
+pub struct AppState {
+    pub db: Db,
+    pub settings: ServeSettings,
+}
+
+pub type State = web::Data<Arc<AppState>>;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Bind the listener and build the server (not yet running).
+    pub fn build(settings: ServeSettings, db: Db) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let workers = settings.workers;
+        let state = Arc::new(AppState { db, settings });
+        let server = run(listener, state, workers)?;
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serve until SIGTERM/SIGINT; actix drains in-flight requests (graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+pub fn run(listener: TcpListener, state: Arc<AppState>, workers: Option<usize>) -> anyhow::Result<Server> {
+    let data = web::Data::new(state.clone());
+    let limit = state.settings.body_limit;
+    let mut server = HttpServer::new(move || {
+        let (app, api) = App::new()
+            .into_utoipa_app()
+            .openapi(crate::api::ApiDoc::openapi_base())
+            .configure(crate::api::configure)
+            .split_for_parts();
+        app.app_data(data.clone())
+            .app_data(crate::error::json_config(limit))
+            .app_data(crate::error::query_config())
+            .app_data(crate::error::path_config())
+            .app_data(web::PayloadConfig::new(limit))
+            .service(crate::api::docs(api))
+            .configure(crate::routes::configure)
+            .configure(crate::glpi::configure)
+            .default_service(web::to(crate::routes::not_found))
+            .wrap(middleware::ErrorHandlers::new().default_handler(crate::routes::json_errors))
+            .wrap(middleware::NormalizePath::new(middleware::TrailingSlash::MergeOnly))
+            .wrap(TracingLogger::<crate::routes::RequestSpan>::new())
+    })
+    .listen(listener)?
+    .shutdown_timeout(30);
+    if let Some(w) = workers {
+        server = server.workers(w.max(1));
+    }
+    Ok(server.run())
+}
