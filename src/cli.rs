@@ -73,8 +73,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(s)) => serve(cli.db, s).await,
         Some(Command::Migrate) => {
             let url = crate::db::DbUrl::parse(&cli.db.database_url).map_err(anyhow::Error::msg)?;
-            let mut c = url.connect().map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+            let mut c = url.connect_readonly_check().map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
             crate::db::guard::check_ownership(&mut c)?;
+            drop(c);
+            let mut c = url.connect().map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
             let n = crate::db::migrate(&mut c)?;
             println!("{n} migration(s) applied");
             Ok(())

@@ -6,8 +6,8 @@ use crate::db::sql::Sql;
 use crate::error::ApiError;
 use crate::itemtypes::{self, store, ItemTypeDef};
 use crate::startup::State;
-use actix_web::get;
 use actix_web::web::{Json, Path, Query};
+use actix_web::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -122,4 +122,68 @@ pub async fn list_tickets(state: State, caller: Caller, page: Query<Page>) -> Re
 #[get("/tickets/{id}")]
 pub async fn get_ticket(state: State, caller: Caller, id: Path<i64>) -> Result<Json<Value>, ApiError> {
     get(state, caller, def("Ticket"), id.into_inner()).await
+}
+
+/// A new ticket, opened by the caller for one of their establishments.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTicket {
+    /// Title; built from the content when empty.
+    #[serde(default)]
+    pub name: String,
+    pub content: String,
+    /// Establishment entity; defaults to the caller's active entity.
+    pub entities_id: Option<i64>,
+    /// 1 (very low) to 5 (very high); default 3.
+    pub urgency: Option<i64>,
+    /// 1 to 5; default 3.
+    pub impact: Option<i64>,
+    /// 1 incident, 2 request.
+    #[serde(rename = "type")]
+    pub kind: Option<i64>,
+    pub itilcategories_id: Option<i64>,
+}
+
+/// Open a ticket. The caller becomes its requester.
+#[utoipa::path(tag = "tickets", request_body = NewTicket, security(("bearer" = [])),
+    responses((status = 201, body = Object), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+#[post("/tickets")]
+pub async fn create_ticket(
+    state: State,
+    body: Json<NewTicket>,
+    caller: Caller,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    use crate::items::{add_one, Refusal};
+    let s = caller.0;
+    let t = body.into_inner();
+    let mut input = serde_json::Map::new();
+    input.insert("name".into(), t.name.into());
+    input.insert("content".into(), t.content.into());
+    if let Some(e) = t.entities_id {
+        input.insert("entities_id".into(), e.into());
+    }
+    for (k, v) in
+        [("urgency", t.urgency), ("impact", t.impact), ("type", t.kind), ("itilcategories_id", t.itilcategories_id)]
+    {
+        if let Some(v) = v {
+            input.insert(k.into(), v.into());
+        }
+    }
+    input.insert("_users_id_requester".into(), s.users_id().into());
+    let def = def("Ticket");
+    let row = state
+        .db
+        .run(move |c| -> Result<Value, ApiError> {
+            let (id, _) = add_one(c, &s, def, Value::Object(input)).map_err(|r| match r {
+                Refusal::Right => ApiError::Forbidden("you may not open a ticket for this establishment".into()),
+                Refusal::NotFound => ApiError::NotFound("not found".into()),
+                Refusal::Invalid(m) => ApiError::Validation(m),
+            })?;
+            store::get(c, def, id)
+                .map_err(|e| ApiError::Internal(e.into()))?
+                .ok_or_else(|| ApiError::NotFound("ticket".into()))
+        })
+        .await?;
+    Ok(actix_web::HttpResponse::Created().json(row))
 }

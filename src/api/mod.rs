@@ -54,7 +54,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(items::list_computers)
             .service(items::get_computer)
             .service(items::list_tickets)
-            .service(items::get_ticket),
+            .service(items::get_ticket)
+            .service(items::create_ticket),
     );
 }
 

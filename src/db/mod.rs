@@ -68,6 +68,20 @@ impl DbUrl {
         }
     }
 
+    /// Open a connection that changes nothing in the file (no WAL switch), to inspect a
+    /// database before deciding whether it is Parc's.
+    pub fn connect_readonly_check(&self) -> ConnectionResult<DbConn> {
+        match self {
+            DbUrl::Sqlite(path) => {
+                let mut c = diesel::SqliteConnection::establish(path)?;
+                c.batch_execute("PRAGMA busy_timeout = 10000;")
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(c))
+            }
+            DbUrl::Postgres(_) => self.connect(),
+        }
+    }
+
     /// Open one connection, with the per-connection settings each backend needs.
     pub fn connect(&self) -> ConnectionResult<DbConn> {
         match self {
@@ -142,8 +156,11 @@ impl Db {
                 }
             }
         }
-        let mut conn = url.connect().map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+        // Inspect first with a connection that writes nothing: a foreign file stays untouched.
+        let mut conn = url.connect_readonly_check().map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
         guard::check_ownership(&mut conn)?;
+        drop(conn);
+        let mut conn = url.connect().map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
         migrate(&mut conn)?;
         drop(conn);
         let pool = r2d2::Pool::builder()

@@ -1,0 +1,10 @@
+//! Integration tests: the real server over HTTP, on SQLite or PostgreSQL.
+
+mod errors;
+mod foundation;
+mod helpers;
+mod items;
+mod native;
+mod rights;
+mod sessions;
+mod tickets;

@@ -1,0 +1,17 @@
+//! The checked-in OpenAPI document must match what the code generates.
+//! Regenerate with `UPDATE_OPENAPI=1 cargo test --test openapi_drift`.
+
+#[test]
+fn openapi_document_is_up_to_date() {
+    let generated = parc::api::openapi().to_pretty_json().unwrap() + "\n";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(path, &generated).unwrap();
+        return;
+    }
+    let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "openapi/openapi.json is stale; run `UPDATE_OPENAPI=1 cargo test --test openapi_drift`"
+    );
+}
