@@ -179,6 +179,7 @@ pub fn add_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, input: Va
             return Err(Refusal::Right);
         }
         crate::users::prepare_write(def, &mut input).map_err(Refusal::Invalid)?;
+        tree_names(c, def, &mut input, None)?;
         let values = store::validate_input(def, &input)?;
         let id = store::insert(c, def, values, &s.actor())?;
         crate::tickets::after_add(c, s, def, id, &input)?;
@@ -210,6 +211,7 @@ pub fn update_one(
         }
         crate::tickets::prepare_update(c, s, def, id, &before, &mut input)?;
         crate::users::prepare_write(def, &mut input).map_err(Refusal::Invalid)?;
+        tree_names(c, def, &mut input, Some(&before))?;
         let values = store::validate_input(def, &input)?;
         store::update(c, def, id, values, &s.actor())?;
         crate::tickets::after_update(c, s, def, id, &before, &input)?;
@@ -233,4 +235,45 @@ pub fn delete_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, id: i6
         crate::tickets::after_delete(c, s, def, &before, purge)?;
         Ok(())
     })
+}
+
+/// Tree dropdowns (Location, Entity, ITILCategory, State, Group…) keep GLPI's
+/// `completename` ("Parent > Child") and `level` in step with their name and parent.
+fn tree_names(
+    c: &mut DbConn,
+    def: &'static ItemTypeDef,
+    input: &mut Map<String, Value>,
+    before: Option<&Map<String, Value>>,
+) -> Result<(), Refusal> {
+    if def.kind != Kind::TreeDropdown || !def.has("completename") {
+        return Ok(());
+    }
+    let parent_col = if def.name == "Entity" { "entities_id".to_string() } else { format!("{}_id", def.table) };
+    if before.is_some() && !input.contains_key("name") && !input.contains_key(&parent_col) {
+        return Ok(());
+    }
+    let pick = |k: &str| input.get(k).cloned().or_else(|| before.and_then(|b| b.get(k).cloned()));
+    let name = pick("name").and_then(|v| params::as_str(Some(&v))).unwrap_or_default();
+    let parent = pick(&parent_col).and_then(|v| params::as_str(Some(&v))).and_then(|v| v.parse::<i64>().ok());
+    let own_id = before.and_then(|b| b.get("id")).and_then(Value::as_i64);
+    let parent_row = match parent {
+        Some(p) if (p > 0 || def.name == "Entity") && Some(p) != own_id => match store::get_raw(c, def, p)? {
+            Some(Value::Object(o)) => Some(o),
+            _ => return Err(Refusal::Invalid(format!("{} {p} does not exist", def.name))),
+        },
+        _ => None,
+    };
+    let (complete, level) = match parent_row {
+        Some(p) => {
+            let pc = p.get("completename").and_then(Value::as_str).unwrap_or_default().to_string();
+            let pl = p.get("level").and_then(Value::as_i64).unwrap_or(0);
+            (format!("{pc} > {name}"), pl + 1)
+        }
+        None => (name, 1),
+    };
+    input.insert("completename".into(), json!(complete));
+    if def.has("level") {
+        input.insert("level".into(), json!(level));
+    }
+    Ok(())
 }

@@ -35,6 +35,9 @@ impl From<String> for Val {
     }
 }
 
+/// Placeholder marker in the text until rendering; never part of trusted SQL.
+const MARK: char = '\u{1}';
+
 /// SQL text plus its bound values, written for one backend.
 #[derive(Debug, Clone)]
 pub struct Sql {
@@ -80,14 +83,38 @@ impl Sql {
             return self;
         }
         self.binds.push(v);
-        match self.backend {
-            Backend::Sqlite => self.text.push('?'),
-            Backend::Postgres => {
-                self.text.push('$');
-                self.text.push_str(&self.binds.len().to_string());
+        // Placeholders are numbered when the query runs, so fragments built apart can be
+        // appended to each other (PostgreSQL numbers them `$1`, `$2`, …).
+        self.text.push(MARK);
+        self
+    }
+
+    /// Append another fragment with its bound values.
+    pub fn append(&mut self, other: Sql) -> &mut Self {
+        self.text.push_str(&other.text);
+        self.binds.extend(other.binds);
+        self
+    }
+
+    /// The final SQL text with the backend's placeholders.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(self.text.len() + 8);
+        let mut n = 0;
+        for ch in self.text.chars() {
+            if ch == MARK {
+                n += 1;
+                match self.backend {
+                    Backend::Sqlite => out.push('?'),
+                    Backend::Postgres => {
+                        out.push('$');
+                        out.push_str(&n.to_string());
+                    }
+                }
+            } else {
+                out.push(ch);
             }
         }
-        self
+        out
     }
 
     pub fn text(&self) -> &str {
@@ -97,7 +124,7 @@ impl Sql {
     fn boxed(
         &self,
     ) -> diesel::query_builder::BoxedSqlQuery<'static, super::MultiBackend, diesel::query_builder::SqlQuery> {
-        let mut q = diesel::sql_query(self.text.clone()).into_boxed::<super::MultiBackend>();
+        let mut q = diesel::sql_query(self.render()).into_boxed::<super::MultiBackend>();
         for b in &self.binds {
             q = match b {
                 Val::Int(i) => q.bind::<BigInt, _>(*i),
@@ -110,13 +137,13 @@ impl Sql {
     }
 
     pub fn execute(&self, conn: &mut DbConn) -> QueryResult<usize> {
-        tracing::trace!(sql = %self.text, "execute");
+        tracing::trace!(sql = %self.render(), "execute");
         self.boxed().execute(conn)
     }
 
     /// Load rows whose single column `j` holds a JSON document.
     pub fn load_json(&self, conn: &mut DbConn) -> QueryResult<Vec<serde_json::Value>> {
-        tracing::trace!(sql = %self.text, "load");
+        tracing::trace!(sql = %self.render(), "load");
         let rows: Vec<JsonRow> = self.boxed().load(conn)?;
         rows.into_iter()
             .map(|r| serde_json::from_str(&r.j).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e))))
@@ -125,7 +152,7 @@ impl Sql {
 
     /// Load rows whose single column `n` is an integer.
     pub fn load_ints(&self, conn: &mut DbConn) -> QueryResult<Vec<i64>> {
-        tracing::trace!(sql = %self.text, "load ints");
+        tracing::trace!(sql = %self.render(), "load ints");
         let rows: Vec<IntRow> = self.boxed().load(conn)?;
         Ok(rows.into_iter().map(|r| r.n).collect())
     }

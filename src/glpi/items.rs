@@ -156,7 +156,7 @@ fn render(
     o: &RenderOpts,
 ) -> Result<Value, GlpiError> {
     let Value::Object(mut obj) = row else { return Ok(row) };
-    obj.remove("guid");
+    obj.shift_remove("guid");
     let id = obj.get("id").and_then(Value::as_i64).unwrap_or(0);
     let mut links = Vec::new();
     let mut keys_names = Map::new();
@@ -220,7 +220,7 @@ fn poly_rows(
     let mut rows = sql.load_json(c)?;
     for r in &mut rows {
         if let Some(o) = r.as_object_mut() {
-            o.remove("guid");
+            o.shift_remove("guid");
         }
     }
     Ok(rows)
@@ -268,7 +268,7 @@ fn with_section(
             for mut r in rows {
                 let kind = r["instantiation_type"].as_str().unwrap_or("NetworkPortEthernet").to_string();
                 if let Some(o) = r.as_object_mut() {
-                    if let Some(pid) = o.remove("id") {
+                    if let Some(pid) = o.shift_remove("id") {
                         o.insert("netport_id".into(), pid);
                     }
                 }
@@ -370,9 +370,9 @@ fn with_section(
                     .map(|mut r| {
                         let key = r["id"].to_string();
                         if let Some(o) = r.as_object_mut() {
-                            o.remove("items_id");
-                            o.remove("itemtype");
-                            o.remove("is_deleted");
+                            o.shift_remove("items_id");
+                            o.shift_remove("itemtype");
+                            o.shift_remove("is_deleted");
                         }
                         (key, r)
                     })
@@ -396,7 +396,7 @@ fn with_section(
             let mut rows = sql.load_json(c)?;
             for r in &mut rows {
                 if let Some(o) = r.as_object_mut() {
-                    o.remove("guid");
+                    o.shift_remove("guid");
                 }
             }
             ("_tickets", Value::Array(rows))
@@ -728,12 +728,14 @@ async fn update(ctx: Ctx, s: Session, def: &'static ItemTypeDef, url_id: Option<
                 .into_iter()
                 .map(|i| {
                     let Value::Object(mut obj) = i else { return None };
-                    let id =
-                        match obj.remove("id").map(|v| params::as_str(Some(&v)).and_then(|x| x.parse::<i64>().ok())) {
-                            Some(Some(id)) => id,
-                            Some(None) => return None,
-                            None => url_id?,
-                        };
+                    let id = match obj
+                        .shift_remove("id")
+                        .map(|v| params::as_str(Some(&v)).and_then(|x| x.parse::<i64>().ok()))
+                    {
+                        Some(Some(id)) => id,
+                        Some(None) => return None,
+                        None => url_id?,
+                    };
                     Some((id, update_one(c, &s, def, id, obj)))
                 })
                 .collect())

@@ -7,7 +7,7 @@
 pub mod error;
 mod items;
 pub mod params;
-mod search;
+pub mod search;
 mod session;
 
 use crate::auth::session::Session;

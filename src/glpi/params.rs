@@ -26,7 +26,7 @@ pub fn parse_str(qs: &str) -> Map<String, Value> {
                 None => break,
             }
         }
-        if path.len() > 16 {
+        if path.len() > 64 {
             continue; // absurd nesting is dropped rather than built
         }
         insert(&mut root, base.to_string(), &path, Value::String(val));

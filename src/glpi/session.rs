@@ -132,7 +132,7 @@ async fn active_profile_value(ctx: &Ctx, s: &Session) -> Result<Value, GlpiError
         Some(Value::Object(o)) => o,
         _ => Map::new(),
     };
-    obj.remove("guid");
+    obj.shift_remove("guid");
     let mut rights: Vec<_> = s.rights.0.iter().collect();
     rights.sort();
     for (k, v) in rights {

@@ -38,7 +38,8 @@ pub fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-/// One output column of a JSON row: `key` = expression over a table alias.
+/// One output column of a JSON row: `key` = `alias.column`, or, when `alias` is empty,
+/// `column` is a trusted SQL expression built from declarations.
 pub struct Projected<'a> {
     pub key: &'a str,
     pub alias: &'a str,
@@ -56,7 +57,8 @@ pub fn select_json(sql: &mut Sql, cols: &[Projected<'_>], from: impl FnOnce(&mut
                 if i > 0 {
                     sql.push(", ");
                 }
-                sql.push("'").push(c.key).push("', ").col(c.alias, c.column);
+                sql.push("'").push(c.key).push("', ");
+                push_expr(sql, c);
             }
             sql.push(") AS j FROM ");
             from(sql);
@@ -71,14 +73,16 @@ pub fn select_json(sql: &mut Sql, cols: &[Projected<'_>], from: impl FnOnce(&mut
                 }
                 match c.ty {
                     FieldType::DateTime => {
-                        sql.push("to_char(").col(c.alias, c.column).push(", 'YYYY-MM-DD HH24:MI:SS')");
+                        sql.push("to_char(");
+                        push_expr(sql, c);
+                        sql.push(", 'YYYY-MM-DD HH24:MI:SS')");
                     }
                     FieldType::Date => {
-                        sql.push("to_char(").col(c.alias, c.column).push(", 'YYYY-MM-DD')");
+                        sql.push("to_char(");
+                        push_expr(sql, c);
+                        sql.push(", 'YYYY-MM-DD')");
                     }
-                    _ => {
-                        sql.col(c.alias, c.column);
-                    }
+                    _ => push_expr(sql, c),
                 }
                 sql.push(" AS ").ident(c.key);
             }
@@ -86,6 +90,14 @@ pub fn select_json(sql: &mut Sql, cols: &[Projected<'_>], from: impl FnOnce(&mut
             from(sql);
             sql.push(") x");
         }
+    }
+}
+
+fn push_expr(sql: &mut Sql, c: &Projected<'_>) {
+    if c.alias.is_empty() {
+        sql.push(c.column);
+    } else {
+        sql.col(c.alias, c.column);
     }
 }
 

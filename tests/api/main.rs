@@ -6,5 +6,6 @@ mod helpers;
 mod items;
 mod native;
 mod rights;
+mod search;
 mod sessions;
 mod tickets;
