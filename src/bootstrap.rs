@@ -16,10 +16,15 @@ pub enum AdminCreated {
 }
 
 pub fn ensure_admin(conn: &mut DbConn, login: &str, given: Option<&str>) -> anyhow::Result<AdminCreated> {
+    // A database is bootstrapped once it has a super-admin (a bulk load may already
+    // have created other users).
     let mut sql = Sql::new(conn.backend());
-    sql.push("SELECT COUNT(*) AS n FROM \"users\"");
+    sql.push("SELECT COUNT(*) AS n FROM \"profiles_users\" WHERE \"profiles_id\" = 4");
     if sql.load_ints(conn)?.first().copied().unwrap_or(0) > 0 {
         return Ok(AdminCreated::Existing);
+    }
+    if crate::auth::session::user_by_login(conn, login)?.is_some() {
+        anyhow::bail!("a user '{login}' exists but no super-admin does; set PARC_ADMIN_LOGIN to a free login");
     }
     let generated = given.is_none().then(token::generate_password);
     let pw = given.map(str::to_string).or(generated.clone()).expect("one of them");

@@ -31,6 +31,26 @@ pub enum Command {
     ApiClient(ApiClientCommand),
     /// Print the native API's OpenAPI document.
     Openapi,
+    /// Fill the database (or a live server, with --url) with a realistic, seeded region.
+    DemoData {
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, default_value_t = 470)]
+        lycees: usize,
+        #[arg(long, default_value_t = 200_000)]
+        computers: usize,
+        #[arg(long, default_value_t = 100_000)]
+        tickets: usize,
+        /// Send everything through this server's GLPI API instead of the database.
+        #[arg(long)]
+        url: Option<String>,
+        /// User API token for --url.
+        #[arg(long, env = "PARC_DEMO_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +107,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::User(cmd)) => user(cli.db, cmd),
         Some(Command::ApiClient(cmd)) => api_client(cli.db, cmd),
+        Some(Command::DemoData { seed, lycees, computers, tickets, url, token, quiet }) => {
+            if lycees == 0 {
+                anyhow::bail!("--lycees must be at least 1");
+            }
+            let plan = crate::demo::Plan { seed, lycees, computers, tickets };
+            let started = std::time::Instant::now();
+            let summary = match url {
+                Some(url) => {
+                    let token = token.ok_or_else(|| anyhow::anyhow!("--url needs --token (a user API token)"))?;
+                    let mut sink = crate::demo::sink::ApiSink::connect(&url, &token)?;
+                    crate::demo::generate(&mut sink, &plan, !quiet)?
+                }
+                None => {
+                    let db = open(&cli.db)?;
+                    let mut conn = db.pool.get()?;
+                    let mut sink = crate::demo::sink::DbSink::new(&mut conn);
+                    crate::demo::generate(&mut sink, &plan, !quiet)?
+                }
+            };
+            println!("{summary} in {:.1} s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
     }
 }
 

@@ -175,6 +175,7 @@ pub fn add_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, input: Va
     }
     transaction(c, |c| {
         crate::tickets::prepare_add(c, s, def, &mut input)?;
+        crate::interventions::prepare(c, s, def, None, &mut input)?;
         if !may_write(c, s, def, Op::Create, &input)? {
             return Err(Refusal::Right);
         }
@@ -182,6 +183,9 @@ pub fn add_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, input: Va
         tree_names(c, def, &mut input, None)?;
         let values = store::validate_input(def, &input)?;
         let id = store::insert(c, def, values, &s.actor())?;
+        if def.name == "Entity" {
+            crate::entities::changed();
+        }
         crate::tickets::after_add(c, s, def, id, &input)?;
         crate::users::after_add(c, s, def, id, &input)?;
         Ok((id, item_label(def, &input, id)))
@@ -210,10 +214,14 @@ pub fn update_one(
             return Err(Refusal::Right);
         }
         crate::tickets::prepare_update(c, s, def, id, &before, &mut input)?;
+        crate::interventions::prepare(c, s, def, Some(&before), &mut input)?;
         crate::users::prepare_write(def, &mut input).map_err(Refusal::Invalid)?;
         tree_names(c, def, &mut input, Some(&before))?;
         let values = store::validate_input(def, &input)?;
         store::update(c, def, id, values, &s.actor())?;
+        if def.name == "Entity" {
+            crate::entities::changed();
+        }
         crate::tickets::after_update(c, s, def, id, &before, &input)?;
         crate::users::after_update(c, s, def, id, &input)?;
         Ok(())
@@ -232,6 +240,9 @@ pub fn delete_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, id: i6
         }
         crate::tickets::before_delete(c, s, def, id, &before, purge)?;
         store::delete(c, def, id, purge, &s.actor())?;
+        if def.name == "Entity" {
+            crate::entities::changed();
+        }
         crate::tickets::after_delete(c, s, def, &before, purge)?;
         Ok(())
     })

@@ -21,6 +21,15 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFS = os.path.join(ROOT, "src", "itemtypes", "defs.rs")
 MIGRATION = "2026-11-28-000001_glpi_items"
+# Itemtypes added after the first migration get their own, so applied ones never change.
+LATER = {
+    "2026-11-28-000030_interventions": [
+        "PluginOpticIntervention",
+        "PluginOpticIntervention_Ticket",
+        "PluginOpticIntervention_Item",
+        "PluginOpticAssignment",
+    ],
+}
 BACKENDS = ("sqlite", "postgres")
 PG_MAX_IDENT = 63  # PostgreSQL truncates longer identifiers
 
@@ -222,18 +231,23 @@ def render(defs, backend, direction):
 
 def main(argv):
     defs = load_defs()
+    later = {n for names in LATER.values() for n in names}
+    groups = {MIGRATION: [d for d in defs if d["name"] not in later]}
+    for mig, names in LATER.items():
+        groups[mig] = [d for d in defs if d["name"] in names]
     if argv == ["--write"]:
-        for backend in BACKENDS:
-            folder = os.path.join(ROOT, "migrations", backend, MIGRATION)
-            os.makedirs(folder, exist_ok=True)
-            for direction in ("up", "down"):
-                path = os.path.join(folder, direction + ".sql")
-                with open(path, "w", encoding="utf-8") as fh:
-                    fh.write(render(defs, backend, direction))
-                print(f"wrote {os.path.relpath(path, ROOT)}")
+        for mig, group in groups.items():
+            for backend in BACKENDS:
+                folder = os.path.join(ROOT, "migrations", backend, mig)
+                os.makedirs(folder, exist_ok=True)
+                for direction in ("up", "down"):
+                    path = os.path.join(folder, direction + ".sql")
+                    with open(path, "w", encoding="utf-8") as fh:
+                        fh.write(render(group, backend, direction))
+                    print(f"wrote {os.path.relpath(path, ROOT)}")
         return 0
     if len(argv) == 2 and argv[0] in BACKENDS and argv[1] in ("up", "down"):
-        sys.stdout.write(render(defs, argv[0], argv[1]))
+        sys.stdout.write(render(groups[MIGRATION], argv[0], argv[1]))
         return 0
     sys.stderr.write(__doc__)
     return 2

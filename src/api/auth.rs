@@ -27,10 +27,11 @@ impl FromRequest for Caller {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("state missing")))?;
             let token = bearer.filter(|t| !t.is_empty()).ok_or(ApiError::Unauthorized)?;
             let idle = state.settings.session_idle_secs;
+            let cache = state.db.tree.clone();
             let s = state
                 .db
                 .run(move |c| -> Result<Option<Session>, ApiError> {
-                    let tree = crate::entities::Tree::load(c)?;
+                    let tree = cache.get(c)?;
                     if let Some(s) = session::load(c, &token, idle, &tree).map_err(auth_err)? {
                         return Ok(Some(s));
                     }

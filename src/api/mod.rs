@@ -1,6 +1,7 @@
 //! Parc's own REST API (`/api/v1`), documented with OpenAPI (utoipa).
 
 mod auth;
+mod interventions;
 mod items;
 mod me;
 
@@ -55,7 +56,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(items::get_computer)
             .service(items::list_tickets)
             .service(items::get_ticket)
-            .service(items::create_ticket),
+            .service(items::create_ticket)
+            .service(interventions::create)
+            .service(interventions::history)
+            .service(interventions::read)
+            .service(interventions::update)
+            .service(interventions::cancel)
+            .service(interventions::schedule)
+            .service(interventions::assign),
     );
 }
 

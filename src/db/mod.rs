@@ -133,6 +133,7 @@ pub type Pool = r2d2::Pool<Manager>;
 pub struct Db {
     pub pool: Pool,
     pub backend: Backend,
+    pub tree: std::sync::Arc<crate::entities::TreeCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -169,7 +170,7 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager(url.clone()))
             .map_err(|e| anyhow::anyhow!("cannot open the database pool: {e}"))?;
-        Ok(Db { pool, backend: url.backend() })
+        Ok(Db { pool, backend: url.backend(), tree: Default::default() })
     }
 
     /// Run blocking database work off the async executor, inside the caller's span.

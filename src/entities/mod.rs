@@ -102,3 +102,38 @@ mod tests {
         assert!(t.expand(99, true).is_empty());
     }
 }
+
+/// Bumped on every entity write in this process, so cached trees are reloaded at once here;
+/// other instances see the change within [`TreeCache::MAX_AGE`].
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn changed() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The entity tree is read on every request (rights); it changes a few times a day, so it
+/// is cached per database pool for a few seconds.
+#[derive(Default)]
+pub struct TreeCache {
+    slot: std::sync::Mutex<Option<(std::time::Instant, u64, std::sync::Arc<Tree>)>>,
+}
+
+impl TreeCache {
+    pub const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(5);
+
+    pub fn get(&self, conn: &mut DbConn) -> diesel::QueryResult<std::sync::Arc<Tree>> {
+        let generation = GENERATION.load(std::sync::atomic::Ordering::Relaxed);
+        if let Ok(slot) = self.slot.lock() {
+            if let Some((at, g, tree)) = slot.as_ref() {
+                if *g == generation && at.elapsed() < Self::MAX_AGE {
+                    return Ok(tree.clone());
+                }
+            }
+        }
+        let tree = std::sync::Arc::new(Tree::load(conn)?);
+        if let Ok(mut slot) = self.slot.lock() {
+            *slot = Some((std::time::Instant::now(), generation, tree.clone()));
+        }
+        Ok(tree)
+    }
+}

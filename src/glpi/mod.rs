@@ -199,12 +199,13 @@ async fn authenticate(ctx: &Ctx) -> Result<Session, GlpiError> {
     let ip = ctx.client_ip;
     let token = ctx.session_token.clone();
     let idle = ctx.state.settings.session_idle_secs;
+    let cache = ctx.state.db.tree.clone();
     ctx.state
         .db
         .run(move |c| -> Result<Session, GlpiError> {
             check_client(c, ip, &app_token)?;
             let token = token.ok_or_else(GlpiError::session_missing)?;
-            let tree = crate::entities::Tree::load(c)?;
+            let tree = cache.get(c)?;
             crate::auth::session::load(c, &token, idle, &tree)
                 .map_err(|_| GlpiError::session_invalid())?
                 .ok_or_else(GlpiError::session_invalid)

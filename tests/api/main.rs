@@ -3,6 +3,7 @@
 mod errors;
 mod foundation;
 mod helpers;
+mod interventions;
 mod items;
 mod native;
 mod rights;

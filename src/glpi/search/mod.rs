@@ -88,11 +88,12 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
     let limit = (end - start + 1).min(100_000);
 
     let state = ctx.state.clone();
+    let cache = state.db.tree.clone();
     let (sort_echo, order_echo) = (sort_ids.clone(), orders.clone());
     let (rows, total, many_entities) = state
         .db
         .run(move |c| -> Result<(Vec<Value>, i64, bool), GlpiError> {
-            let tree = crate::entities::Tree::load(c)?;
+            let tree = cache.get(c)?;
             let many_entities = tree.len() > 1
                 && def.has("entities_id")
                 && def.name != "Entity"

@@ -1,0 +1,186 @@
+//! Where generated rows go: straight into the database in bulk, or through a live
+//! server's GLPI API. Both return the ids of the rows they created, in order.
+
+use crate::db::sql::{Sql, Val};
+use crate::db::{Backend, DbConn};
+use crate::itemtypes::{self, store, ItemTypeDef};
+use serde_json::{Map, Value};
+
+pub trait Sink {
+    fn insert(&mut self, itemtype: &str, rows: Vec<Map<String, Value>>) -> anyhow::Result<Vec<i64>>;
+    /// Called once at the end (sequences, statistics).
+    fn finish(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// Bulk multi-row INSERTs with explicit ids, in one transaction per batch. Rows are
+/// validated against the declarations like any other write. Demo data is a system load:
+/// it does not write the change log row by row.
+pub struct DbSink<'a> {
+    pub conn: &'a mut DbConn,
+    touched: Vec<&'static ItemTypeDef>,
+}
+
+impl<'a> DbSink<'a> {
+    pub fn new(conn: &'a mut DbConn) -> Self {
+        DbSink { conn, touched: Vec::new() }
+    }
+
+    fn next_id(&mut self, def: &ItemTypeDef) -> anyhow::Result<i64> {
+        let mut sql = Sql::new(self.conn.backend());
+        sql.push("SELECT CAST(COALESCE(MAX(\"id\"), 0) AS BIGINT) AS n FROM ").ident(def.table);
+        Ok(sql.load_ints(self.conn)?.first().copied().unwrap_or(0) + 1)
+    }
+}
+
+impl Sink for DbSink<'_> {
+    fn insert(&mut self, itemtype: &str, rows: Vec<Map<String, Value>>) -> anyhow::Result<Vec<i64>> {
+        use diesel::Connection;
+        let def = itemtypes::find(itemtype).ok_or_else(|| anyhow::anyhow!("unknown itemtype {itemtype}"))?;
+        if rows.is_empty() {
+            return Ok(vec![]);
+        }
+        if !self.touched.iter().any(|d| d.name == def.name) {
+            self.touched.push(def);
+        }
+        let first = self.next_id(def)?;
+        let ids: Vec<i64> = (first..first + rows.len() as i64).collect();
+        // Same columns for every row of a batch: the union, missing ones take defaults.
+        let mut cols: Vec<&'static itemtypes::Field> = Vec::new();
+        for r in &rows {
+            for k in r.keys() {
+                let f = def.column(k).ok_or_else(|| anyhow::anyhow!("{k} is not a column of {}", def.name))?;
+                if !cols.iter().any(|c| c.name == f.name) {
+                    cols.push(f);
+                }
+            }
+        }
+        let per_row = cols.len() + 2;
+        let chunk = (30_000 / per_row).max(1);
+        let backend = self.conn.backend();
+        let mut values: Vec<Vec<Val>> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let mut v = Vec::with_capacity(cols.len());
+            for f in &cols {
+                v.push(match r.get(f.name) {
+                    Some(x) => store::coerce(def, f, x).map_err(|e| anyhow::anyhow!("{e}"))?,
+                    None => store::coerce(def, f, &Value::Null).unwrap_or(Val::Null),
+                });
+            }
+            values.push(v);
+        }
+        self.conn.transaction::<_, anyhow::Error, _>(|conn| {
+            for (batch_ids, batch) in ids.chunks(chunk).zip(values.chunks(chunk)) {
+                let mut sql = Sql::new(backend);
+                sql.push("INSERT INTO ").ident(def.table).push(" (\"id\", \"guid\"");
+                for f in &cols {
+                    sql.push(", ").ident(f.name);
+                }
+                sql.push(") VALUES ");
+                for (i, (id, row)) in batch_ids.iter().zip(batch).enumerate() {
+                    sql.push(if i == 0 { "(" } else { ", (" });
+                    sql.bind(*id).push(", ").bind(uuid::Uuid::now_v7().to_string());
+                    for (f, v) in cols.iter().zip(row) {
+                        sql.push(", ");
+                        store::push_value(&mut sql, f.ty, v.clone());
+                    }
+                    sql.push(")");
+                }
+                sql.execute(conn)?;
+            }
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+
+    fn finish(&mut self) -> anyhow::Result<()> {
+        use diesel::connection::SimpleConnection;
+        if self.conn.backend() == Backend::Postgres {
+            // Explicit ids do not advance identity sequences.
+            for def in &self.touched {
+                let mut sql = Sql::new(Backend::Postgres);
+                sql.push("SELECT setval(pg_get_serial_sequence('\"")
+                    .push(def.table)
+                    .push("\"', 'id'), (SELECT MAX(\"id\") FROM ")
+                    .ident(def.table)
+                    .push("))");
+                self.conn.batch_execute(&sql.render())?;
+            }
+            self.conn.batch_execute("ANALYZE")?;
+        } else {
+            self.conn.batch_execute("ANALYZE")?;
+        }
+        Ok(())
+    }
+}
+
+/// Through a running Parc (or GLPI) with a session, in bulk POSTs of the GLPI API.
+pub struct ApiSink {
+    pub base: String,
+    pub session: String,
+}
+
+impl ApiSink {
+    pub fn connect(url: &str, user_token: &str) -> anyhow::Result<ApiSink> {
+        let base = format!("{}/apirest.php", url.trim_end_matches('/'));
+        let (status, body) = http(
+            "GET",
+            &format!("{base}/initSession"),
+            &[("Authorization", &format!("user_token {user_token}"))],
+            None,
+        )?;
+        if status != 200 {
+            anyhow::bail!("initSession answered {status}: {body}");
+        }
+        let v: Value = serde_json::from_str(&body)?;
+        let session = v["session_token"].as_str().ok_or_else(|| anyhow::anyhow!("no session_token"))?.to_string();
+        Ok(ApiSink { base, session })
+    }
+}
+
+impl Sink for ApiSink {
+    fn insert(&mut self, itemtype: &str, rows: Vec<Map<String, Value>>) -> anyhow::Result<Vec<i64>> {
+        let mut ids = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(500) {
+            let body = serde_json::json!({ "input": chunk }).to_string();
+            let (status, text) = http(
+                "POST",
+                &format!("{}/{itemtype}", self.base),
+                &[("Session-Token", &self.session), ("Content-Type", "application/json")],
+                Some(&body),
+            )?;
+            if status != 201 {
+                anyhow::bail!("POST {itemtype} answered {status}: {}", text.chars().take(300).collect::<String>());
+            }
+            let v: Value = serde_json::from_str(&text)?;
+            for r in v.as_array().into_iter().flatten() {
+                ids.push(r["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no id in {r}"))?);
+            }
+        }
+        Ok(ids)
+    }
+}
+
+/// A minimal HTTP/1.1 client for `http://` URLs (no TLS), enough for the demo loader
+/// and without pulling an HTTP client crate into the server binary.
+pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> anyhow::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").ok_or_else(|| anyhow::anyhow!("only http:// URLs are supported"))?;
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut s = std::net::TcpStream::connect(host)?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(300)))?;
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    let body = body.unwrap_or("");
+    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    s.write_all(req.as_bytes())?;
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp)?;
+    let text = String::from_utf8_lossy(&resp);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    Ok((status, body.to_string()))
+}
