@@ -82,6 +82,11 @@ async fn search_computers_like_glpi() {
     assert_eq!(ids(&r, "1")[0], "LYC-PC-00");
     assert!(r.body["data"][0]["2"].is_i64());
     assert!(r.body["data"][0]["80"].as_str().unwrap().starts_with("Région > Lycee"), "{}", r.body);
+    // Case-insensitive substring, as GLPI's collation (SQLite answers it from the trigram index).
+    let r = app.get("/search/Computer?criteria[0][field]=1&criteria[0][searchtype]=contains&criteria[0][value]=lyc-pc-1&range=0-50", &t).await;
+    assert_eq!(r.body["totalcount"], 2);
+    let r = app.get("/search/Computer?criteria[0][field]=5&criteria[0][searchtype]=contains&criteria[0][value]=^sn_3$&range=0-50", &t).await;
+    assert_eq!(r.body["totalcount"], 1, "exact serial, any case");
     // Default columns, in GLPI's order.
     let r = app.get("/search/Computer?range=0-0", &t).await;
     let keys: Vec<&String> = r.body["data"][0].as_object().unwrap().keys().collect();

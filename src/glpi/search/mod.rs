@@ -128,7 +128,7 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
                 .collect();
             add_meta_columns(&nodes, uid_cols, &mut columns);
 
-            let mut b = Builder { c, s: &s, tree: &tree };
+            let mut b = Builder { c, main_table: def.table, s: &s, tree: &tree };
             let mut where_sql = Sql::new(b.c.backend());
             where_sql.push(" WHERE 1=1");
             if def.has("is_deleted") {
@@ -302,6 +302,8 @@ fn add_meta_columns(nodes: &[Node], uid_cols: bool, columns: &mut Vec<Column>) {
 /// Builds WHERE fragments; holds the connection to expand trees for `under`.
 struct Builder<'a> {
     c: &'a mut DbConn,
+    /// Table of the searched itemtype (alias `t`).
+    main_table: &'static str,
     s: &'a Session,
     tree: &'a crate::entities::Tree,
 }
@@ -317,6 +319,7 @@ fn text_expr(backend: Backend, expr: &str, ty: FieldType) -> String {
     match (backend, ty) {
         (Backend::Postgres, FieldType::DateTime) => format!("to_char({expr}, 'YYYY-MM-DD HH24:MI:SS')"),
         (Backend::Postgres, FieldType::Date) => format!("to_char({expr}, 'YYYY-MM-DD')"),
+        (Backend::Postgres, FieldType::Str) => expr.to_string(),
         (Backend::Postgres, _) => format!("CAST({expr} AS TEXT)"),
         _ => expr.to_string(),
     }
@@ -403,10 +406,10 @@ impl Builder<'_> {
             };
             sql.push(" AND ");
             let expr = format!("{alias}.\"{col}\"");
-            let id_expr = if searchtype == "equals" && r.target.is_some() && !m.show_fk {
-                Some("x.\"id\"".to_string())
-            } else {
-                None
+            let id_expr = match (searchtype == "equals", r.target.is_some(), m.show_fk) {
+                (true, true, false) => Some("x.\"id\"".to_string()),
+                (true, _, true) => Some(expr.clone()),
+                _ => None,
             };
             self.test(sql, opt, &expr, id_expr.as_deref(), r.target, ty, searchtype, value, false)?;
             sql.push(")");
@@ -584,7 +587,7 @@ impl Builder<'_> {
                 }
             }
         } else if searchtype == "equals" {
-            push_ci_eq(&mut pos, backend, expr, value);
+            push_ci_eq(&mut pos, backend, expr, ty, value);
         } else {
             // contains on text (§4.3): NULL keywords, anchors, `_` literal, `%` wildcard.
             let t = text_expr(backend, expr, ty);
@@ -604,14 +607,26 @@ impl Builder<'_> {
                 v => {
                     let start = v.starts_with('^');
                     let end = v.ends_with('$') && v.len() > 1;
-                    let body = v.trim_start_matches('^');
-                    let body = if end { &body[..body.len() - 1] } else { body };
-                    let body = body.replace('\\', "\\\\").replace('_', "\\_");
+                    let raw = v.trim_start_matches('^');
+                    let raw = if end { &raw[..raw.len() - 1] } else { raw };
+                    let body = raw.replace('\\', "\\\\").replace('_', "\\_");
                     let pat = format!("{}{}{}", if start { "" } else { "%" }, body, if end { "" } else { "%" });
-                    match backend {
-                        Backend::Sqlite => pos.push(&t).push(" LIKE ").bind(pat).push(" ESCAPE '\\'"),
-                        Backend::Postgres => pos.push(&t).push(" ILIKE ").bind(pat).push(" ESCAPE '\\'"),
-                    };
+                    if start && end && !raw.contains('%') && ty == FieldType::Str {
+                        // Exact value: an index seek on LOWER(col) (see the search_indexes migration).
+                        push_ci_eq(&mut pos, backend, expr, ty, raw);
+                    } else if let Some(fts) = trigram_table(backend, self.main_table, expr, raw) {
+                        // Substring on an asset name or serial: the FTS5 trigram index.
+                        let (table, col) = fts;
+                        pos.push(&expr[..expr.find('.').unwrap_or(0)])
+                            .push(".\"id\" IN (SELECT rowid FROM \"")
+                            .push(&table);
+                        pos.push("\" WHERE ").push(&col).push(" LIKE ").bind(pat).push(" ESCAPE '\\')");
+                    } else {
+                        match backend {
+                            Backend::Sqlite => pos.push(&t).push(" LIKE ").bind(pat).push(" ESCAPE '\\'"),
+                            Backend::Postgres => pos.push(&t).push(" ILIKE ").bind(pat).push(" ESCAPE '\\'"),
+                        };
+                    }
                 }
             }
         }
@@ -734,8 +749,27 @@ fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-fn push_ci_eq(pos: &mut Sql, backend: Backend, expr: &str, value: &str) {
-    let t = text_expr(backend, expr, FieldType::Str);
+/// Asset tables with an FTS5 trigram index on SQLite (see the search_indexes migration).
+const TRIGRAM_TABLES: &[&str] = &["computers", "monitors", "peripherals", "printers", "networkequipments", "phones"];
+
+/// The FTS5 trigram table for `t."name"|"serial"|"otherserial"` of the searched asset
+/// table, on SQLite, when the value has the three characters a trigram lookup needs.
+fn trigram_table(backend: Backend, main_table: &str, expr: &str, raw: &str) -> Option<(String, String)> {
+    if backend != Backend::Sqlite
+        || raw.contains('%')
+        || raw.chars().count() < 3
+        || !TRIGRAM_TABLES.contains(&main_table)
+    {
+        return None;
+    }
+    let (alias, col) = expr.split_once('.')?;
+    let col = col.trim_matches('"');
+    (alias == "t" && matches!(col, "name" | "serial" | "otherserial"))
+        .then(|| (format!("{main_table}_trgm"), col.to_string()))
+}
+
+fn push_ci_eq(pos: &mut Sql, backend: Backend, expr: &str, ty: FieldType, value: &str) {
+    let t = text_expr(backend, expr, ty);
     pos.push("LOWER(").push(&t).push(") = LOWER(").bind(value).push(")");
 }
 
