@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod directory;
 pub mod entities;
 pub mod error;
 pub mod glpi;
