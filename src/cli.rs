@@ -31,6 +31,26 @@ pub enum Command {
     ApiClient(ApiClientCommand),
     /// Print the native API's OpenAPI document.
     Openapi,
+    /// The establishment directory (Annuaire de l'éducation, AAF).
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Apply annuaire exports (CSV, JSON) and AAF files (EtabEducNat, PersEducNat; complete or
+    /// delta). Idempotent; one transaction per file; prints what was added, updated, closed
+    /// and rejected.
+    Sync {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<std::path::PathBuf>,
+        /// Show the changes without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// List every change, not only the counts.
+        #[arg(long, short)]
+        verbose: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +107,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::User(cmd)) => user(cli.db, cmd),
         Some(Command::ApiClient(cmd)) => api_client(cli.db, cmd),
+        Some(Command::Directory(DirectoryCommand::Sync { files, dry_run, verbose })) => {
+            let db = open(&cli.db)?;
+            let mut conn = db.pool.get()?;
+            crate::directory::cli::sync(&mut conn, &files, dry_run, verbose)
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod academies;
 pub mod annuaire;
 pub mod cas;
 pub mod cas_web;
+pub mod cli;
 pub mod repo;
 pub mod sync;
 pub mod text;

@@ -6,8 +6,8 @@
 //!   files twice change nothing the second time.
 //! * Files run in a fixed order whatever the command line says: annuaire, then AAF
 //!   establishments, then AAF staff (staff refer to establishments by their AAF id).
-//! * `--dry-run` applies everything inside the transactions and rolls them back: the
-//!   report is exactly what a real run would do.
+//! * `--dry-run` applies everything inside a transaction that is rolled back: the report
+//!   is exactly what a real run would do.
 
 use super::aaf::{self, Op, PersonPatch, Request};
 use super::academies::{self, Academie};
@@ -142,12 +142,31 @@ pub fn run(c: &mut DbConn, inputs: Vec<Input>, dry_run: bool, actor: &Actor, pro
         })
         .collect();
     parsed.sort_by_key(|(_, p, name)| (p.as_ref().map(Parsed::rank).unwrap_or(9), name.clone()));
+    if !dry_run {
+        return Report { dry_run, files: apply_files(c, parsed, actor, progress) };
+    }
+    // A dry run applies every file in its own savepoint inside one transaction that is
+    // rolled back: later files see what earlier ones would do, and nothing stays.
+    let mut files = Vec::new();
+    let _ = c.transaction::<(), diesel::result::Error, _>(|c| {
+        files = apply_files(c, parsed, actor, progress);
+        Err(diesel::result::Error::RollbackTransaction)
+    });
+    Report { dry_run, files }
+}
+
+fn apply_files(
+    c: &mut DbConn,
+    parsed: Vec<(FileReport, Option<Parsed>, String)>,
+    actor: &Actor,
+    progress: Progress<'_>,
+) -> Vec<FileReport> {
     let mut files = Vec::new();
     for (mut report, p, name) in parsed {
         if let Some(p) = p {
             let total = p.len();
             let mut tick = |done: usize| progress(&name, done, total);
-            if let Err(e) = in_transaction(c, dry_run, |c| apply(c, p, actor, &mut report, &mut tick)) {
+            if let Err(e) = in_transaction(c, |c| apply(c, p, actor, &mut report, &mut tick)) {
                 tracing::error!(file = %name, error = %e, "directory file not applied");
                 let kept = std::mem::take(&mut report.rejected);
                 report = FileReport { file: report.file, kind: report.kind, rejected: kept, ..Default::default() };
@@ -156,18 +175,14 @@ pub fn run(c: &mut DbConn, inputs: Vec<Input>, dry_run: bool, actor: &Actor, pro
         }
         files.push(report);
     }
-    Report { dry_run, files }
+    files
 }
 
-fn in_transaction(
-    c: &mut DbConn,
-    dry_run: bool,
-    f: impl FnOnce(&mut DbConn) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+fn in_transaction(c: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<(), StoreError>) -> Result<(), StoreError> {
     let mut outcome = Ok(());
     let res = c.transaction::<(), diesel::result::Error, _>(|c| {
         outcome = f(c);
-        if outcome.is_err() || dry_run {
+        if outcome.is_err() {
             return Err(diesel::result::Error::RollbackTransaction);
         }
         Ok(())
