@@ -1,6 +1,7 @@
 //! Parc's own REST API (`/api/v1`), documented with OpenAPI (utoipa).
 
 mod auth;
+mod directory;
 mod items;
 mod me;
 
@@ -55,7 +56,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(items::get_computer)
             .service(items::list_tickets)
             .service(items::get_ticket)
-            .service(items::create_ticket),
+            .service(items::create_ticket)
+            .service(directory::list_establishments)
+            .service(directory::get_establishment)
+            .service(directory::sync_upload),
     );
 }
 

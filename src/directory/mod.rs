@@ -18,6 +18,7 @@ pub mod cli;
 pub mod repo;
 pub mod sync;
 pub mod text;
+pub mod tickets;
 pub mod uai;
 
 pub use uai::Uai;

@@ -80,7 +80,20 @@ diesel::table! {
 }
 
 /// The stored description of an establishment (every column but ids and dates).
-#[derive(Debug, Clone, Default, PartialEq, Queryable, Selectable, Insertable, AsChangeset, Serialize, Deserialize)]
+/// `state` is `open`, `to_close`, `to_open` or `closed`; `source` is `annuaire` or `aaf`.
+#[derive(
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[diesel(table_name = establishments, treat_none_as_null = true)]
 pub struct EstabData {
     pub uai: String,
