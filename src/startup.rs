@@ -25,6 +25,7 @@ pub struct Application {
 impl Application {
     /// Bind the listener and build the server (not yet running).
     pub fn build(settings: ServeSettings, db: Db) -> anyhow::Result<Application> {
+        crate::directory::cas::install_tls_provider();
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();

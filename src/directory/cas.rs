@@ -48,8 +48,12 @@ impl CasConfig {
     }
 }
 
+/// Query-string encoding that keeps RFC 3986's unreserved characters (`ST-1-abc` stays).
+const QUERY: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(s, QUERY).to_string()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -208,13 +212,19 @@ pub fn check_ticket(t: &str) -> Result<(), CasError> {
     ok.then_some(()).ok_or(CasError::BadTicket)
 }
 
+/// rustls needs its crypto provider chosen once per process, before any HTTPS client is
+/// built (ring: it builds with a C compiler alone). Idempotent.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// One HTTP client for the process. Idle connections are not pooled: a validation is one
 /// call per sign-on, and a pooled connection must not outlive the worker runtime that
 /// opened it. TLS is rustls on ring, with the system's trust store.
 fn client() -> &'static reqwest::Client {
     static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
     CLIENT.get_or_init(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
@@ -396,7 +406,7 @@ mod tests {
         let c = CasConfig::new("https://ent.example/cas/", "https://parc.example", 3);
         assert_eq!(
             c.login_url(),
-            "https://ent.example/cas/login?service=https%3A%2F%2Fparc%2Eexample%2Fauth%2Fcas%2Fcallback"
+            "https://ent.example/cas/login?service=https%3A%2F%2Fparc.example%2Fauth%2Fcas%2Fcallback"
         );
         assert!(c.validate_url("ST-1").starts_with("https://ent.example/cas/p3/serviceValidate?service="));
         assert!(check_ticket("ST-1-abc").is_ok());

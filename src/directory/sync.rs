@@ -267,9 +267,14 @@ impl Estabs {
         Ok(Estabs { tree, by_uai, by_aaf })
     }
 
-    fn academie(&mut self, c: &mut DbConn, d: &EstabData) -> Result<(i64, String), StoreError> {
+    /// The académie's entity; an establishment whose feed only named its académie (AAF)
+    /// gets the académie's code, so that filters by code find it.
+    fn academie(&mut self, c: &mut DbConn, d: &mut EstabData) -> Result<(i64, String), StoreError> {
         let a = academies::resolve(d.academie_code.as_deref(), d.academie.as_deref(), d.departement.as_deref())
             .unwrap_or_else(Academie::unknown);
+        if d.academie_code.is_none() && a.code.bytes().all(|b| b.is_ascii_digit()) {
+            d.academie_code = Some(a.code.clone());
+        }
         self.tree.academie(c, &a)
     }
 
@@ -287,7 +292,7 @@ impl Estabs {
             if data.departement.is_none() {
                 data.departement = departement_from_postcode(data.postcode.as_deref());
             }
-            let aca = self.academie(c, &data)?;
+            let aca = self.academie(c, &mut data)?;
             let eid = self.tree.establishment(c, &data, aca, None)?;
             let id = repo::insert_establishment(c, &data, eid)?;
             report.added += 1;
@@ -315,15 +320,15 @@ impl Estabs {
         &mut self,
         c: &mut DbConn,
         cur: Establishment,
-        data: EstabData,
+        mut data: EstabData,
         report: &mut FileReport,
     ) -> Result<(), StoreError> {
+        let aca = self.academie(c, &mut data)?;
         let changed = cur.data.changed_fields(&data);
         if changed.is_empty() {
             report.unchanged += 1;
             return Ok(());
         }
-        let aca = self.academie(c, &data)?;
         let eid = self.tree.establishment(c, &data, aca, Some(cur.entities_id as i64))?;
         repo::update_establishment(c, cur.id, &data, eid)?;
         let uai = &data.uai;
