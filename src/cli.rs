@@ -51,6 +51,26 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// The establishment directory (Annuaire de l'éducation, AAF).
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Apply annuaire exports (CSV, JSON) and AAF files (EtabEducNat, PersEducNat; complete or
+    /// delta). Idempotent; one transaction per file; prints what was added, updated, closed
+    /// and rejected.
+    Sync {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<std::path::PathBuf>,
+        /// Show the changes without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// List every change, not only the counts.
+        #[arg(long, short)]
+        verbose: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +148,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             println!("{summary} in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
+        }
+        Some(Command::Directory(DirectoryCommand::Sync { files, dry_run, verbose })) => {
+            let db = open(&cli.db)?;
+            let mut conn = db.pool.get()?;
+            crate::directory::cli::sync(&mut conn, &files, dry_run, verbose)
         }
     }
 }

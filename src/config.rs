@@ -43,6 +43,16 @@ pub struct ServeSettings {
     /// Public base URL of the GLPI API, used in HATEOAS links and error messages.
     #[arg(long, env = "PARC_API_URL", default_value = "http://localhost/apirest.php")]
     pub api_url: String,
+    /// Base URL of the ENT's CAS server (e.g. `https://ent.iledefrance.fr/cas`); CAS sign-on
+    /// is off when unset.
+    #[arg(long, env = "PARC_CAS_URL")]
+    pub cas_url: Option<String>,
+    /// CAS protocol version for ticket validation: 2 (`serviceValidate`) or 3 (`p3/serviceValidate`).
+    #[arg(long, env = "PARC_CAS_VERSION", default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=3))]
+    pub cas_version: u8,
+    /// Public base URL of Parc, as the CAS server redirects back to it (`…/auth/cas/callback`).
+    #[arg(long, env = "PARC_PUBLIC_URL", default_value = "http://localhost:8080")]
+    pub public_url: String,
 }
 
 impl ServeSettings {
@@ -56,6 +66,9 @@ impl ServeSettings {
             body_limit: 1024 * 1024,
             workers: Some(2),
             api_url: "http://localhost/apirest.php".into(),
+            cas_url: None,
+            cas_version: 2,
+            public_url: "http://localhost:8080".into(),
         }
     }
 }

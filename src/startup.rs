@@ -25,6 +25,7 @@ pub struct Application {
 impl Application {
     /// Bind the listener and build the server (not yet running).
     pub fn build(settings: ServeSettings, db: Db) -> anyhow::Result<Application> {
+        crate::directory::cas::install_tls_provider();
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -60,6 +61,7 @@ pub fn run(listener: TcpListener, state: Arc<AppState>, workers: Option<usize>) 
             .app_data(web::PayloadConfig::new(limit))
             .service(crate::api::docs(api))
             .configure(crate::routes::configure)
+            .configure(crate::directory::cas_web::configure)
             .configure(crate::glpi::configure)
             .default_service(web::to(crate::routes::not_found))
             .wrap(middleware::ErrorHandlers::new().default_handler(crate::routes::json_errors))

@@ -3,6 +3,7 @@
 use super::Caller;
 use crate::access::{self, Op};
 use crate::db::sql::Sql;
+use crate::directory::{tickets, Uai};
 use crate::error::ApiError;
 use crate::itemtypes::{self, store, ItemTypeDef};
 use crate::startup::State;
@@ -37,6 +38,17 @@ pub struct ItemPage {
 }
 
 async fn list(state: State, caller: Caller, def: &'static ItemTypeDef, page: Page) -> Result<Json<ItemPage>, ApiError> {
+    list_in(state, caller, def, page, None).await
+}
+
+/// Rows of `def`, optionally only those of one establishment (`uai`).
+async fn list_in(
+    state: State,
+    caller: Caller,
+    def: &'static ItemTypeDef,
+    page: Page,
+    uai: Option<Uai>,
+) -> Result<Json<ItemPage>, ApiError> {
     if !(1..=1000).contains(&page.limit) || page.offset < 0 {
         return Err(ApiError::Validation("limit must be 1..=1000 and offset >= 0".into()));
     }
@@ -47,23 +59,36 @@ async fn list(state: State, caller: Caller, def: &'static ItemTypeDef, page: Pag
     let (items, total) = state
         .db
         .run(move |c| -> Result<_, ApiError> {
-            let mut count = Sql::new(c.backend());
-            count.push("SELECT COUNT(*) AS n FROM ").ident(def.table).push(" t WHERE 1=1");
-            if def.has("is_deleted") {
-                count.push(" AND t.\"is_deleted\" = 0");
-            }
-            access::push_scope(&mut count, &s, def, "t");
-            let total = count.load_ints(c)?.first().copied().unwrap_or(0);
-            let mut sql = Sql::new(c.backend());
-            store::select_json(&mut sql, &store::visible_projection(def), |q| {
-                q.ident(def.table).push(" t WHERE 1=1");
+            // An unknown establishment has no rows: entity -1 matches nothing.
+            let entity = match &uai {
+                Some(u) => Some(tickets::entity_of(c, u)?.unwrap_or(-1)),
+                None => None,
+            };
+            let filters = |q: &mut Sql| {
+                q.push(" WHERE 1=1");
                 if def.has("is_deleted") {
                     q.push(" AND t.\"is_deleted\" = 0");
                 }
+                if let Some(e) = entity {
+                    q.push(" AND t.\"entities_id\" = ").bind(e);
+                }
                 access::push_scope(q, &s, def, "t");
+            };
+            let mut count = Sql::new(c.backend());
+            count.push("SELECT COUNT(*) AS n FROM ").ident(def.table).push(" t");
+            filters(&mut count);
+            let total = count.load_ints(c)?.first().copied().unwrap_or(0);
+            let mut sql = Sql::new(c.backend());
+            store::select_json(&mut sql, &store::visible_projection(def), |q| {
+                q.ident(def.table).push(" t");
+                filters(q);
                 q.push(" ORDER BY t.\"id\" LIMIT ").bind(page.limit).push(" OFFSET ").bind(page.offset);
             });
-            Ok((sql.load_json(c)?, total))
+            let mut rows = sql.load_json(c)?;
+            if def.name == "Ticket" {
+                tickets::decorate(c, &mut rows)?;
+            }
+            Ok((rows, total))
         })
         .await?;
     Ok(Json(ItemPage { total, offset: page.offset, limit: page.limit, items }))
@@ -82,10 +107,20 @@ async fn get(state: State, caller: Caller, def: &'static ItemTypeDef, id: i64) -
             if !access::row_visible(c, &s, def, id)? {
                 return Err(ApiError::Forbidden("outside your establishments".into()));
             }
-            Ok(row)
+            with_establishment(c, def, row)
         })
         .await?;
     Ok(Json(row))
+}
+
+/// Tickets carry their establishment's UAI and name.
+fn with_establishment(c: &mut crate::db::DbConn, def: &ItemTypeDef, row: Value) -> Result<Value, ApiError> {
+    let mut rows = [row];
+    if def.name == "Ticket" {
+        tickets::decorate(c, &mut rows)?;
+    }
+    let [row] = rows;
+    Ok(row)
 }
 
 fn def(name: &str) -> &'static ItemTypeDef {
@@ -108,12 +143,29 @@ pub async fn get_computer(state: State, caller: Caller, id: Path<i64>) -> Result
     get(state, caller, def("Computer"), id.into_inner()).await
 }
 
-/// Tickets visible to the caller (staff see only their own), paginated.
-#[utoipa::path(tag = "tickets", params(Page), security(("bearer" = [])),
-    responses((status = 200, body = ItemPage), (status = 401, body = crate::error::ErrorBody)))]
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TicketFilter {
+    /// Only the tickets of this establishment (UAI, e.g. `0750654D`).
+    pub uai: Option<String>,
+}
+
+/// Tickets visible to the caller (staff see only their own), paginated, each with its
+/// establishment's `uai` and `establishment` name.
+#[utoipa::path(tag = "tickets", params(Page, TicketFilter), security(("bearer" = [])),
+    responses((status = 200, body = ItemPage), (status = 400, body = crate::error::ErrorBody),
+              (status = 401, body = crate::error::ErrorBody)))]
 #[get("/tickets")]
-pub async fn list_tickets(state: State, caller: Caller, page: Query<Page>) -> Result<Json<ItemPage>, ApiError> {
-    list(state, caller, def("Ticket"), page.into_inner()).await
+pub async fn list_tickets(
+    state: State,
+    caller: Caller,
+    page: Query<Page>,
+    filter: Query<TicketFilter>,
+) -> Result<Json<ItemPage>, ApiError> {
+    let uai = match filter.into_inner().uai {
+        Some(u) => Some(Uai::parse(&u).map_err(|e| ApiError::BadRequest(e.to_string()))?),
+        None => None,
+    };
+    list_in(state, caller, def("Ticket"), page.into_inner(), uai).await
 }
 
 /// One ticket.
@@ -180,9 +232,10 @@ pub async fn create_ticket(
                 Refusal::NotFound => ApiError::NotFound("not found".into()),
                 Refusal::Invalid(m) => ApiError::Validation(m),
             })?;
-            store::get(c, def, id)
+            let row = store::get(c, def, id)
                 .map_err(|e| ApiError::Internal(e.into()))?
-                .ok_or_else(|| ApiError::NotFound("ticket".into()))
+                .ok_or_else(|| ApiError::NotFound("ticket".into()))?;
+            with_establishment(c, def, row)
         })
         .await?;
     Ok(actix_web::HttpResponse::Created().json(row))

@@ -1,6 +1,7 @@
 //! Parc's own REST API (`/api/v1`), documented with OpenAPI (utoipa).
 
 mod auth;
+mod directory;
 mod interventions;
 mod items;
 mod me;
@@ -63,7 +64,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(interventions::update)
             .service(interventions::cancel)
             .service(interventions::schedule)
-            .service(interventions::assign),
+            .service(interventions::assign)
+            .service(directory::list_establishments)
+            .service(directory::get_establishment)
+            .service(directory::sync_upload),
     );
 }
 

@@ -140,7 +140,8 @@ pub fn coerce(def: &ItemTypeDef, field: &super::Field, v: &Value) -> StoreResult
         || StoreError::Invalid(format!("Field {} of {} item has a wrong type: {}", field.name, def.name, short(v)));
     let null_or = |fallback: Val| if field.nullable { Val::Null } else { fallback };
     Ok(match (field.ty, v) {
-        (_, Value::Null) => null_or(default_val(field).ok_or_else(bad)?),
+        (_, Value::Null) if field.nullable => Val::Null,
+        (_, Value::Null) => default_val(field).ok_or_else(bad)?,
         (FieldType::Int, Value::Number(n)) => match n.as_i64() {
             Some(i) => Val::Int(i),
             None => match n.as_f64() {

@@ -95,6 +95,9 @@ pub fn prepare_add(
     let me = s.users_id();
     match def.name {
         "Ticket" => {
+            if let Some(e) = int(input.get("entities_id")) {
+                crate::directory::tickets::check_new_ticket(c, e).map_err(StoreError::Invalid)?;
+            }
             let u = level(input, "urgency")?;
             let i = level(input, "impact")?;
             input.insert("urgency".into(), json!(u));

@@ -1,5 +1,6 @@
 //! Integration tests: the real server over HTTP, on SQLite or PostgreSQL.
 
+mod directory;
 mod errors;
 mod foundation;
 mod helpers;

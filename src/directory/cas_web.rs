@@ -1,0 +1,65 @@
+//! CAS routes: `GET /auth/cas/login` (redirect to the CAS login), `GET /auth/cas/callback`
+//! (ticket validation, answers a Parc session token usable as GLPI `Session-Token` and as
+//! native `Bearer`), `POST /auth/cas/callback` (single-logout back channel).
+
+use super::cas::{self, CasConfig, CasError};
+use crate::startup::State;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/cas/login", web::get().to(login))
+        .route("/auth/cas/callback", web::get().to(callback))
+        .route("/auth/cas/callback", web::post().to(logout));
+}
+
+fn config(state: &State) -> Result<CasConfig, CasError> {
+    let s = &state.settings;
+    let url = s.cas_url.as_deref().filter(|u| !u.is_empty()).ok_or(CasError::NotConfigured)?;
+    Ok(CasConfig::new(url, &s.public_url, s.cas_version))
+}
+
+async fn login(state: State) -> Result<HttpResponse, CasError> {
+    let cfg = config(&state)?;
+    Ok(HttpResponse::Found().insert_header(("Location", cfg.login_url())).finish())
+}
+
+#[derive(Deserialize)]
+struct Callback {
+    ticket: Option<String>,
+}
+
+async fn callback(state: State, q: web::Query<Callback>) -> Result<HttpResponse, CasError> {
+    let cfg = config(&state)?;
+    let ticket = q.into_inner().ticket.ok_or(CasError::BadTicket)?;
+    let user = cas::validate(&cfg, &ticket).await?;
+    let sign_on = state
+        .db
+        .run(move |c| cas::sign_on(c, &user, &ticket))
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "CAS sign-on refused"))?;
+    let s = &sign_on.session;
+    tracing::info!(users_id = s.users_id(), "CAS sign-on");
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(serde_json::json!({
+        "session_token": sign_on.token,
+        "users_id": s.users_id(),
+        "login": s.user.login(),
+        "profile": s.profile_name,
+        "entities_id": s.entities_id,
+        "uai": sign_on.uai,
+    })))
+}
+
+#[derive(Deserialize)]
+struct Slo {
+    #[serde(rename = "logoutRequest")]
+    logout_request: String,
+}
+
+/// The CAS server posts `logoutRequest` when the user signs out of the ENT.
+async fn logout(state: State, form: web::Form<Slo>) -> Result<HttpResponse, CasError> {
+    let ticket = cas::parse_logout_request(&form.logout_request).ok_or(CasError::BadTicket)?;
+    let ended = state.db.run(move |c| cas::single_logout(c, &ticket).map_err(CasError::from)).await?;
+    tracing::info!(ended, "CAS single logout");
+    Ok(HttpResponse::Ok().finish())
+}
