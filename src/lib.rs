@@ -16,6 +16,7 @@ pub mod glpi;
 pub mod interventions;
 pub mod items;
 pub mod itemtypes;
+pub mod reports;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -5,6 +5,7 @@ mod directory;
 mod interventions;
 mod items;
 mod me;
+mod reports;
 
 pub use auth::Caller;
 
@@ -65,6 +66,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(interventions::cancel)
             .service(interventions::schedule)
             .service(interventions::assign)
+            .service(reports::report)
+            .service(reports::export_computers)
             .service(directory::list_establishments)
             .service(directory::get_establishment)
             .service(directory::sync_upload),

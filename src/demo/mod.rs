@@ -159,7 +159,26 @@ pub fn generate(sink: &mut dyn Sink, plan: &Plan, progress: bool) -> anyhow::Res
             "state": dep_name, "country": "France",
         })));
     }
+    let estabs: Vec<sink::Establishment> = lycees
+        .iter()
+        .zip(&uais)
+        .enumerate()
+        .map(|(n, (l, uai))| {
+            let (acad, dep_code, dep_name) = deps[n % deps.len()];
+            sink::Establishment {
+                uai: uai.clone(),
+                entities_id: 0,
+                name: l["name"].as_str().unwrap_or_default().trim_end_matches(&format!(" ({uai})")).to_string(),
+                departement: dep_code.to_string(),
+                academie: ACADEMIES[acad].0.to_string(),
+                town: dep_name.to_string(),
+            }
+        })
+        .collect();
     let lycee_ids = sink.insert("Entity", lycees)?;
+    let estabs: Vec<sink::Establishment> =
+        estabs.into_iter().zip(&lycee_ids).map(|(e, id)| sink::Establishment { entities_id: *id, ..e }).collect();
+    sink.establishments(&estabs)?;
 
     // OPTIC technicians cover groups of lycées; staff per lycée.
     let techs = sink.insert(

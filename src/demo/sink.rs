@@ -6,8 +6,22 @@ use crate::db::{Backend, DbConn};
 use crate::itemtypes::{self, store, ItemTypeDef};
 use serde_json::{Map, Value};
 
+pub struct Establishment {
+    pub uai: String,
+    pub entities_id: i64,
+    pub name: String,
+    pub departement: String,
+    pub academie: String,
+    pub town: String,
+}
+
 pub trait Sink {
     fn insert(&mut self, itemtype: &str, rows: Vec<Map<String, Value>>) -> anyhow::Result<Vec<i64>>;
+    /// Directory rows of the generated lycées (UAI, entity, name, département, académie).
+    /// Through the API this is the directory sync's job, so the default does nothing.
+    fn establishments(&mut self, _rows: &[Establishment]) -> anyhow::Result<()> {
+        Ok(())
+    }
     /// Called once at the end (sequences, statistics).
     fn finish(&mut self) -> anyhow::Result<()> {
         Ok(())
@@ -92,6 +106,47 @@ impl Sink for DbSink<'_> {
             Ok(())
         })?;
         Ok(ids)
+    }
+
+    fn establishments(&mut self, rows: &[Establishment]) -> anyhow::Result<()> {
+        let now = store::now();
+        for chunk in rows.chunks(500) {
+            let mut sql = Sql::new(self.conn.backend());
+            sql.push("INSERT INTO \"establishments\" (\"uai\", \"entities_id\", \"name\", \"kind\", \"sector\", \"town\", \"departement\", \"academie\", \"region\", \"state\", \"source\", \"date_creation\", \"date_mod\") VALUES ");
+            for (i, e) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                for (j, v) in [
+                    e.uai.as_str(),
+                    "",
+                    &e.name,
+                    "Lycée",
+                    "Public",
+                    &e.town,
+                    &e.departement,
+                    &e.academie,
+                    "Île-de-France",
+                    "open",
+                    "demo",
+                    &now,
+                    &now,
+                ]
+                .iter()
+                .enumerate()
+                {
+                    if j > 0 {
+                        sql.push(", ");
+                    }
+                    if j == 1 {
+                        sql.bind(e.entities_id);
+                    } else {
+                        sql.bind(*v);
+                    }
+                }
+                sql.push(")");
+            }
+            sql.execute(self.conn)?;
+        }
+        Ok(())
     }
 
     fn finish(&mut self) -> anyhow::Result<()> {

@@ -97,6 +97,24 @@ async fn an_agent_logs_a_visit_with_tickets_and_items() {
     let hist = native(&app, reqwest::Method::GET, &format!("/interventions?establishment={a}"), &admin, None).await;
     assert_eq!(hist.body.as_array().unwrap().len(), 1);
 
+    // The interventions report adds up the visit (the establishment here has no directory row).
+    let rep = native(
+        &app,
+        reqwest::Method::GET,
+        "/reports/interventions?group_by=region&from=2026-06-01&to=2026-08-01",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(rep.status, 200, "{}", rep.text);
+    let metric = |m: &str| {
+        rep.body["rows"].as_array().unwrap().iter().find(|r| r["metric"] == m).map(|r| r["value"].as_f64().unwrap())
+    };
+    assert_eq!(metric("visits"), Some(1.0));
+    assert_eq!(metric("hours_on_site"), Some(2.5));
+    assert_eq!(metric("hours_travelling"), Some(0.67));
+    assert_eq!(metric("tickets_closed_per_visit"), Some(0.0));
+
     // Update re-checks the rules; cancel keeps history and gives the time back.
     let r = native(
         &app,

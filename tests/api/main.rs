@@ -7,6 +7,7 @@ mod helpers;
 mod interventions;
 mod items;
 mod native;
+mod reports;
 mod rights;
 mod search;
 mod sessions;
