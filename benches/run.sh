@@ -35,9 +35,9 @@ trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do curl -fs http://127.0.0.1:18181/ready >/dev/null 2>&1 && break; sleep 0.2; done
 TOKEN=$(curl -fs -u admin:bench-admin-password http://127.0.0.1:18181/apirest.php/initSession | python3 -c 'import json,sys;print(json.load(sys.stdin)["session_token"])')
 # Sample serials and UAIs for the search scripts.
-curl -fs -H "Session-Token: $TOKEN" "http://127.0.0.1:18181/apirest.php/search/Computer?forcedisplay[0]=5&range=0-999&sort=2" \
+curl -gfs -H "Session-Token: $TOKEN" "http://127.0.0.1:18181/apirest.php/search/Computer?forcedisplay[0]=5&range=0-999&sort=2" \
   | python3 -c 'import json,sys;[print(r["5"]) for r in json.load(sys.stdin)["data"]]' > target/bench/serials.txt
-curl -fs -H "Session-Token: $TOKEN" "http://127.0.0.1:18181/apirest.php/Entity?range=0-999&searchText[tag]=^0" \
+curl -gfs -H "Session-Token: $TOKEN" "http://127.0.0.1:18181/apirest.php/Entity?range=0-999&searchText[tag]=^0" \
   | python3 -c 'import json,sys;[print(e["tag"]) for e in json.load(sys.stdin) if e.get("tag")]' > target/bench/uais.txt
 export TOKEN MAXID="$COMPUTERS" SERIALS=target/bench/serials.txt UAIS=target/bench/uais.txt
 echo "== $BACKEND, $COMPUTERS computers, $CONNECTIONS connections, $DURATION per run"

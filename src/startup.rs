@@ -13,6 +13,8 @@ use utoipa_actix_web::AppExt;
 pub struct AppState {
     pub db: Db,
     pub settings: ServeSettings,
+    pub sessions: crate::auth::cache::SessionCache,
+    pub clients: crate::auth::cache::ClientCache,
 }
 
 pub type State = web::Data<Arc<AppState>>;
@@ -30,7 +32,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
-        let state = Arc::new(AppState { db, settings });
+        let state = Arc::new(AppState { db, settings, sessions: Default::default(), clients: Default::default() });
         let server = run(listener, state, workers)?;
         Ok(Application { port, server })
     }

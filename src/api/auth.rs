@@ -26,6 +26,10 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("state missing")))?;
             let token = bearer.filter(|t| !t.is_empty()).ok_or(ApiError::Unauthorized)?;
+            let digest = crate::auth::token::digest(&token);
+            if let Some(s) = state.sessions.get(&digest) {
+                return Ok(Caller(s));
+            }
             let idle = state.settings.session_idle_secs;
             let cache = state.db.tree.clone();
             let s = state
@@ -43,6 +47,9 @@ impl FromRequest for Caller {
                     }
                 })
                 .await?;
+            if let Some(s) = &s {
+                state.sessions.put(digest, s.clone());
+            }
             s.map(Caller).ok_or(ApiError::Unauthorized)
         })
     }

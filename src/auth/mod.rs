@@ -1,5 +1,6 @@
 //! Credentials: password hashing, random tokens, and the rights model.
 
+pub mod cache;
 pub mod password;
 pub mod rights;
 pub mod session;

@@ -314,13 +314,28 @@ pub fn allowed_entities(assigned: &[Assignment], profiles_id: i32, tree: &Tree) 
         .collect()
 }
 
+/// Bumped whenever a stored session is killed or changed in this process, so cached
+/// sessions are dropped at once (see `auth::cache`).
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn bump() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Changes when any session or the entity tree changed in this process.
+pub fn epoch() -> u64 {
+    GENERATION.load(std::sync::atomic::Ordering::Relaxed) + crate::entities::generation()
+}
+
 pub fn kill(conn: &mut DbConn, session_id: i32) -> QueryResult<usize> {
+    bump();
     diesel::delete(sessions::table.find(session_id)).execute(conn)
 }
 
 pub fn set_profile(conn: &mut DbConn, session: &Session, profiles_id: i32) -> QueryResult<bool> {
     let assigned = assignments(conn, session.users_id())?;
     let Some(a) = assigned.iter().find(|a| a.profiles_id == profiles_id) else { return Ok(false) };
+    bump();
     diesel::update(sessions::table.find(session.id))
         .set((
             sessions::profiles_id.eq(profiles_id),
@@ -359,6 +374,7 @@ pub fn set_entities(
             (e as i32, recursive as i32)
         }
     };
+    bump();
     diesel::update(sessions::table.find(session.id))
         .set((sessions::entities_id.eq(eid), sessions::is_recursive.eq(rec)))
         .execute(conn)?;

@@ -107,6 +107,10 @@ mod tests {
 /// other instances see the change within [`TreeCache::MAX_AGE`].
 static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+pub fn generation() -> u64 {
+    GENERATION.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub fn changed() {
     GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }

@@ -110,7 +110,11 @@ async fn get_item(ctx: Ctx, s: Session, def: &'static ItemTypeDef, id: i64) -> G
         .db
         .run(move |c| -> Result<Value, GlpiError> {
             let row = store::get(c, def, id).map_err(store_err)?.ok_or_else(GlpiError::item_not_found)?;
-            if !access::type_allows(&s.rights, def, Op::Read) || !access::row_visible(c, &s, def, id)? {
+            let visible = match access::row_visible_fast(&s, def, &row) {
+                Some(v) => v,
+                None => access::row_visible(c, &s, def, id)?,
+            };
+            if !access::type_allows(&s.rights, def, Op::Read) || !visible {
                 return Err(GlpiError::right_missing());
             }
             render(c, &s, def, row, &opts)
@@ -540,24 +544,17 @@ async fn list(
             if start > total {
                 return Err(GlpiError::range_exceed(total));
             }
-            let mut sql = Sql::new(c.backend());
-            let cols = store::visible_projection(def);
-            let mut err = None;
-            store::select_json(&mut sql, &cols, |q| {
-                q.ident(def.table).push(" t");
-                if let Err(e) = filters(q) {
-                    err = Some(e);
-                }
-                q.push(" ORDER BY ").col("t", sort_col).push(if desc { " DESC" } else { " ASC" });
-                if sort_col != "id" {
-                    q.push(", t.\"id\" ASC");
-                }
-                q.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(start);
-            });
-            if let Some(e) = err {
-                return Err(e);
+            // Page ids first (an index-only walk even for deep offsets), then the rows.
+            let mut ids_sql = Sql::new(c.backend());
+            ids_sql.push("SELECT CAST(t.\"id\" AS BIGINT) AS n FROM ").ident(def.table).push(" t");
+            filters(&mut ids_sql)?;
+            ids_sql.push(" ORDER BY ").col("t", sort_col).push(if desc { " DESC" } else { " ASC" });
+            if sort_col != "id" {
+                ids_sql.push(", t.\"id\" ASC");
             }
-            let rows = sql.load_json(c)?;
+            ids_sql.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(start);
+            let ids = ids_sql.load_ints(c)?;
+            let rows = store::get_many(c, def, &ids).map_err(store_err)?;
             let rows = rows
                 .into_iter()
                 .map(|r| {

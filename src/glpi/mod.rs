@@ -193,24 +193,40 @@ fn collect_params(req: &HttpRequest, method: &Method, body: &[u8]) -> Result<Map
     Ok(params)
 }
 
-/// App token check then session check, as GLPI's `initEndpoint()`.
+/// App token check then session check, as GLPI's `initEndpoint()`. Both are answered from
+/// short-lived caches when possible, so a plain read costs one query.
 async fn authenticate(ctx: &Ctx) -> Result<Session, GlpiError> {
     let app_token = params::as_str(ctx.param("app_token")).unwrap_or_default();
     let ip = ctx.client_ip;
-    let token = ctx.session_token.clone();
+    let token = ctx.session_token.clone().ok_or_else(GlpiError::session_missing);
     let idle = ctx.state.settings.session_idle_secs;
-    let cache = ctx.state.db.tree.clone();
-    ctx.state
+    let state = ctx.state.clone();
+    let digest = token.as_ref().map(|t| crate::auth::token::digest(t)).ok();
+    if let Some(s) = digest.as_deref().and_then(|d| state.sessions.get(d)) {
+        let clients = state.clients.get(|| Err(diesel::result::Error::NotFound)).ok();
+        if let Some(clients) = clients {
+            client_for(&clients, ip, &app_token)?;
+            return Ok(s);
+        }
+    }
+    let cache = state.db.tree.clone();
+    let st = state.clone();
+    let s = state
         .db
         .run(move |c| -> Result<Session, GlpiError> {
-            check_client(c, ip, &app_token)?;
-            let token = token.ok_or_else(GlpiError::session_missing)?;
+            let clients = st.clients.get(|| crate::auth::session::active_clients(c))?;
+            client_for(&clients, ip, &app_token)?;
+            let token = token?;
             let tree = cache.get(c)?;
             crate::auth::session::load(c, &token, idle, &tree)
                 .map_err(|_| GlpiError::session_invalid())?
                 .ok_or_else(GlpiError::session_invalid)
         })
-        .await
+        .await?;
+    if let Some(d) = digest {
+        state.sessions.put(d, s.clone());
+    }
+    Ok(s)
 }
 
 /// IP filter and app token (GLPI's `initApi` + `checkAppToken`). Returns the client id.
@@ -220,6 +236,15 @@ pub fn check_client(
     app_token: &str,
 ) -> Result<i32, GlpiError> {
     let clients = crate::auth::session::active_clients(c)?;
+    client_for(&clients, ip, app_token)
+}
+
+/// The API client matching the caller's IP and app token.
+fn client_for(
+    clients: &[crate::auth::session::ApiClient],
+    ip: Option<std::net::IpAddr>,
+    app_token: &str,
+) -> Result<i32, GlpiError> {
     let ip = ip.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
     let matching: Vec<_> = clients.iter().filter(|cl| cl.matches_ip(ip)).collect();
     if matching.is_empty() {

@@ -66,6 +66,7 @@ fn login_error(e: AuthError) -> GlpiError {
 pub async fn kill_session(ctx: Ctx, s: Session) -> GlpiResult {
     let id = s.id;
     ctx.state.db.run(move |c| sess::kill(c, id).map_err(GlpiError::from)).await?;
+    ctx.state.sessions.forget(id);
     ok(&Value::Bool(true))
 }
 
@@ -159,7 +160,9 @@ pub async fn change_profile(ctx: Ctx, s: Session) -> GlpiResult {
     let pid = params::as_str(ctx.param("profiles_id"))
         .and_then(|p| p.parse::<i32>().ok())
         .ok_or_else(GlpiError::bad_request)?;
+    let sid = s.id;
     let changed = ctx.state.db.run(move |c| sess::set_profile(c, &s, pid).map_err(GlpiError::from)).await?;
+    ctx.state.sessions.forget(sid);
     if !changed {
         return Err(GlpiError::item_not_found());
     }
@@ -212,6 +215,7 @@ pub async fn change_entities(ctx: Ctx, s: Session) -> GlpiResult {
             Some(params::as_str(Some(v)).and_then(|x| x.parse::<i64>().ok()).ok_or_else(GlpiError::bad_request)?)
         }
     };
+    let sid = s.id;
     let changed = ctx
         .state
         .db
@@ -220,6 +224,7 @@ pub async fn change_entities(ctx: Ctx, s: Session) -> GlpiResult {
             Ok(sess::set_entities(c, &s, entity, recursive, &tree)?)
         })
         .await?;
+    ctx.state.sessions.forget(sid);
     ok(&Value::Bool(changed))
 }
 

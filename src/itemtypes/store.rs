@@ -133,6 +133,27 @@ pub fn get(conn: &mut DbConn, def: &'static ItemTypeDef, id: i64) -> StoreResult
     Ok(sql.load_json(conn)?.into_iter().next())
 }
 
+/// Rows by id, in the order of `ids` (missing ids are skipped).
+pub fn get_many(conn: &mut DbConn, def: &'static ItemTypeDef, ids: &[i64]) -> StoreResult<Vec<Value>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut sql = Sql::new(conn.backend());
+    select_json(&mut sql, &visible_projection(def), |s| {
+        s.ident(def.table).push(" t WHERE t.\"id\" IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                s.push(", ");
+            }
+            s.bind(*id);
+        }
+        s.push(")");
+    });
+    let mut by_id: std::collections::HashMap<i64, Value> =
+        sql.load_json(conn)?.into_iter().filter_map(|r| Some((r.get("id")?.as_i64()?, r))).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
 /// Convert a JSON input value to a bound value for a column, the way GLPI's PHP layer
 /// accepts it (numeric strings for ints, numbers for strings), rejecting the rest.
 pub fn coerce(def: &ItemTypeDef, field: &super::Field, v: &Value) -> StoreResult<Val> {

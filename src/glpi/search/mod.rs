@@ -190,17 +190,33 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
             }
             order_by.push("t.\"id\" ASC".into());
 
+            // The page's ids first (joins only for sorting), then its cells by id: deep
+            // offsets and costly display columns never touch more than one page of rows.
+            let mut ids_q = Sql::new(b.c.backend());
+            ids_q.push("SELECT CAST(t.\"id\" AS BIGINT) AS n FROM ").ident(def.table).push(" t").push(&joins);
+            ids_q.append(where_sql.clone());
+            ids_q.push(" ORDER BY ").push(&order_by.join(", "));
+            ids_q.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(start);
+            let ids = ids_q.load_ints(b.c)?;
             let mut sql = Sql::new(b.c.backend());
             let cols: Vec<Projected> =
                 exprs.iter().map(|(k, e, ty)| Projected { key: k, alias: "", column: e, ty: *ty }).collect();
-            let mut tail = where_sql.clone();
-            tail.push(" ORDER BY ").push(&order_by.join(", "));
-            tail.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(start);
             store::select_json(&mut sql, &cols, |q| {
-                q.ident(def.table).push(" t").push(&joins);
-                q.append(tail);
+                q.ident(def.table).push(" t").push(&joins).push(" WHERE t.\"id\" IN (");
+                for (i, id) in ids.iter().enumerate() {
+                    if i > 0 {
+                        q.push(", ");
+                    }
+                    q.bind(*id);
+                }
+                if ids.is_empty() {
+                    q.push("NULL");
+                }
+                q.push(")");
             });
-            let rows = sql.load_json(b.c)?;
+            let mut by_id: std::collections::HashMap<i64, Value> =
+                sql.load_json(b.c)?.into_iter().filter_map(|r| Some((r.get("__id")?.as_i64()?, r))).collect();
+            let rows: Vec<Value> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
             Ok((rows, total, many_entities))
         })
         .await?;
@@ -620,11 +636,15 @@ impl Builder<'_> {
                         pos.push(&expr[..expr.find('.').unwrap_or(0)])
                             .push(".\"id\" IN (SELECT rowid FROM \"")
                             .push(&table);
-                        pos.push("\" WHERE ").push(&col).push(" LIKE ").bind(pat).push(" ESCAPE '\\')");
+                        // No ESCAPE clause: it disables FTS5's trigram LIKE optimisation
+                        // (trigram_table only accepts values without wildcard characters).
+                        pos.push("\" WHERE ").push(&col).push(" LIKE ").bind(pat).push(")");
                     } else {
                         match backend {
                             Backend::Sqlite => pos.push(&t).push(" LIKE ").bind(pat).push(" ESCAPE '\\'"),
-                            Backend::Postgres => pos.push(&t).push(" ILIKE ").bind(pat).push(" ESCAPE '\\'"),
+                            // Backslash is PostgreSQL's default LIKE escape; an explicit ESCAPE
+                            // would hide the pattern from pg_trgm.
+                            Backend::Postgres => pos.push(&t).push(" ILIKE ").bind(pat),
                         };
                     }
                 }

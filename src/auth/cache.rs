@@ -1,0 +1,71 @@
+//! Short-lived in-process caches of what every API call needs before touching its data:
+//! the session behind a token and the active API clients. Entries live two seconds and
+//! are dropped at once when this process kills or changes a session or the entity tree;
+//! a session killed on another Parc instance stops working here within two seconds.
+
+use super::session::{ApiClient, Session};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const SESSION_TTL: Duration = Duration::from_secs(2);
+const CLIENTS_TTL: Duration = Duration::from_secs(5);
+const MAX_ENTRIES: usize = 50_000;
+
+#[derive(Default)]
+pub struct SessionCache {
+    map: Mutex<HashMap<String, (Instant, u64, Session)>>,
+}
+
+impl SessionCache {
+    /// The cached session for a token digest, if fresh.
+    pub fn get(&self, digest: &str) -> Option<Session> {
+        let map = self.map.lock().ok()?;
+        let epoch = super::session::epoch();
+        map.get(digest).filter(|(at, e, _)| *e == epoch && at.elapsed() < SESSION_TTL).map(|(_, _, s)| s.clone())
+    }
+
+    pub fn put(&self, digest: String, s: Session) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= MAX_ENTRIES {
+                map.retain(|_, (at, _, _)| at.elapsed() < SESSION_TTL);
+                if map.len() >= MAX_ENTRIES {
+                    map.clear();
+                }
+            }
+            map.insert(digest, (Instant::now(), super::session::epoch(), s));
+        }
+    }
+
+    /// Drop every cached view of a stored session (killed, or its profile or entities changed).
+    pub fn forget(&self, session_id: i32) {
+        if let Ok(mut map) = self.map.lock() {
+            map.retain(|_, (_, _, s)| s.id != session_id || session_id == 0);
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct ClientCache {
+    slot: Mutex<Option<(Instant, Vec<ApiClient>)>>,
+}
+
+impl ClientCache {
+    pub fn get(
+        &self,
+        load: impl FnOnce() -> diesel::QueryResult<Vec<ApiClient>>,
+    ) -> diesel::QueryResult<Vec<ApiClient>> {
+        if let Ok(slot) = self.slot.lock() {
+            if let Some((at, list)) = slot.as_ref() {
+                if at.elapsed() < CLIENTS_TTL {
+                    return Ok(list.clone());
+                }
+            }
+        }
+        let list = load()?;
+        if let Ok(mut slot) = self.slot.lock() {
+            *slot = Some((Instant::now(), list.clone()));
+        }
+        Ok(list)
+    }
+}
