@@ -31,6 +31,11 @@ request = function()
     path = "/apirest.php/search/Computer?criteria[0][field]=1&criteria[0][searchtype]=contains&criteria[0][value]="
       .. uai .. "-PC-0" .. math.random(0, 3) .. "&range=0-19"
   elseif mode == "list" then
+    -- pages a client walks through: the first 250 pages
+    local start = 20 * math.random(0, 249)
+    path = "/apirest.php/Computer?range=" .. start .. "-" .. (start + 19)
+  elseif mode == "deeplist" then
+    -- a random page anywhere in the fleet (OFFSET cost grows with depth)
     local start = math.random(0, maxid - 25)
     path = "/apirest.php/Computer?range=" .. start .. "-" .. (start + 19)
   elseif mode == "serial" then

@@ -41,7 +41,7 @@ curl -gfs -H "Session-Token: $TOKEN" "http://127.0.0.1:18181/apirest.php/Entity?
   | python3 -c 'import json,sys;[print(e["tag"]) for e in json.load(sys.stdin) if e.get("tag")]' > target/bench/uais.txt
 export TOKEN MAXID="$COMPUTERS" SERIALS=target/bench/serials.txt UAIS=target/bench/uais.txt
 echo "== $BACKEND, $COMPUTERS computers, $CONNECTIONS connections, $DURATION per run"
-for mode in health item health search list serial; do
+for mode in health item health search list deeplist serial; do
   MODE=$mode wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s benches/glpi.lua http://127.0.0.1:18181 | grep RESULT
 done
 echo "server peak RSS: $(grep VmHWM /proc/$PID/status | awk '{print $2, $3}')"
