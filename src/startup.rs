@@ -15,6 +15,7 @@ pub struct AppState {
     pub settings: ServeSettings,
     pub sessions: crate::auth::cache::SessionCache,
     pub clients: crate::auth::cache::ClientCache,
+    pub counts: crate::auth::cache::CountCache,
 }
 
 pub type State = web::Data<Arc<AppState>>;
@@ -32,7 +33,13 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
-        let state = Arc::new(AppState { db, settings, sessions: Default::default(), clients: Default::default() });
+        let state = Arc::new(AppState {
+            db,
+            settings,
+            sessions: Default::default(),
+            clients: Default::default(),
+            counts: Default::default(),
+        });
         let server = run(listener, state, workers)?;
         Ok(Application { port, server })
     }

@@ -69,3 +69,27 @@ impl ClientCache {
         Ok(list)
     }
 }
+
+/// Totals of plain lists (`GET /Computer`, no filter), the costliest part of a page on a
+/// large fleet. Kept two seconds, and dropped as soon as this process writes any row.
+#[derive(Default)]
+pub struct CountCache {
+    map: Mutex<HashMap<String, (Instant, u64, i64)>>,
+}
+
+impl CountCache {
+    pub fn get(&self, key: &str) -> Option<i64> {
+        let map = self.map.lock().ok()?;
+        let writes = crate::itemtypes::store::writes();
+        map.get(key).filter(|(at, w, _)| *w == writes && at.elapsed() < SESSION_TTL).map(|(_, _, n)| *n)
+    }
+
+    pub fn put(&self, key: String, n: i64) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= MAX_ENTRIES {
+                map.clear();
+            }
+            map.insert(key, (Instant::now(), crate::itemtypes::store::writes(), n));
+        }
+    }
+}

@@ -502,6 +502,7 @@ async fn list(
     let only_id = ctx.flag("only_id");
     let opts = RenderOpts::from(&ctx);
     let limit = end - start + 1;
+    let st = ctx.state.clone();
     let (rows, total) = ctx
         .state
         .db
@@ -537,10 +538,23 @@ async fn list(
                 access::push_scope(q, &s, def, "t");
                 Ok(())
             };
-            let mut count = Sql::new(c.backend());
-            count.push("SELECT COUNT(*) AS n FROM ").ident(def.table).push(" t");
-            filters(&mut count)?;
-            let total = count.load_ints(c)?.first().copied().unwrap_or(0);
+            // Plain lists (no filter but the scope) reuse a total counted within two seconds.
+            let plain = parent.is_none() && text_filters.is_empty();
+            let key = format!("{}|{:?}|{}|{:?}|{}", def.name, trash, s.all_entities, s.active, s.users_id());
+            let cached = if plain { st.counts.get(&key) } else { None };
+            let total = match cached {
+                Some(n) => n,
+                None => {
+                    let mut count = Sql::new(c.backend());
+                    count.push("SELECT COUNT(*) AS n FROM ").ident(def.table).push(" t");
+                    filters(&mut count)?;
+                    let n = count.load_ints(c)?.first().copied().unwrap_or(0);
+                    if plain {
+                        st.counts.put(key, n);
+                    }
+                    n
+                }
+            };
             if start > total {
                 return Err(GlpiError::range_exceed(total));
             }

@@ -34,6 +34,17 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Bumped on every row written through the store in this process (counts caches check it).
+static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn writes() -> u64 {
+    WRITES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn wrote() {
+    WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
 pub fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
 }
@@ -296,6 +307,7 @@ pub fn insert(
         push_value(&mut sql, f.ty, v);
     }
     sql.push(") RETURNING CAST(\"id\" AS BIGINT) AS n");
+    wrote();
     let id = sql.load_ints(conn)?.into_iter().next().ok_or(StoreError::NotFound)?;
     log(conn, def.name, id, 20, 0, "", "", actor)?;
     Ok(id)
@@ -329,6 +341,7 @@ pub fn update(
     }
     sql.push(" WHERE \"id\" = ").bind(id);
     sql.execute(conn)?;
+    wrote();
     for (f, v) in &changed {
         if def.hidden.contains(&f.name) {
             continue; // never log secrets
@@ -351,6 +364,7 @@ pub fn delete(conn: &mut DbConn, def: &'static ItemTypeDef, id: i64, purge: bool
     if !exists {
         return Err(StoreError::NotFound);
     }
+    wrote();
     let mut sql = Sql::new(conn.backend());
     if !purge && def.has("is_deleted") {
         sql.push("UPDATE ").ident(def.table).push(" SET \"is_deleted\" = 1");
