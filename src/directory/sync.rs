@@ -353,18 +353,21 @@ impl Estabs {
 
     /// One `EtabEducNat` request.
     fn aaf(&mut self, c: &mut DbConn, req: &Request, report: &mut FileReport) -> Result<(), StoreError> {
-        let reject = |report: &mut FileReport, reason: String| report.rejected.push(Rejection { at: req.at(), reason });
+        let reject = |report: &mut FileReport, reason: String| -> Result<(), StoreError> {
+            report.rejected.push(Rejection { at: req.at(), reason });
+            Ok(())
+        };
         let known = self.by_aaf.get(&req.id).cloned();
         let uai = match (req.op, &known) {
             (Op::Add, _) => match aaf::estab_uai(req) {
                 Ok(u) => u,
-                Err(e) => return Ok(reject(report, e)),
+                Err(e) => return reject(report, e),
             },
             (_, Some(u)) => super::Uai::parse(u).expect("stored UAIs are valid"),
-            (_, None) => return Ok(reject(report, format!("unknown structure {}", req.id))),
+            (_, None) => return reject(report, format!("unknown structure {}", req.id)),
         };
         if let Some(k) = known.filter(|k| *k != uai.as_str()) {
-            return Ok(reject(report, format!("structure {} is UAI {k}, not {uai}", req.id)));
+            return reject(report, format!("structure {} is UAI {k}, not {uai}", req.id));
         }
         if req.op == Op::Delete {
             let cur = self.by_uai.get(uai.as_str()).cloned().expect("indexed");
@@ -380,7 +383,7 @@ impl Estabs {
         let mut rec = EstabRecord::new(uai);
         rec.aaf_id = Some(req.id.clone());
         if let Err(e) = aaf::estab_fields(req, &mut rec) {
-            return Ok(reject(report, e));
+            return reject(report, e);
         }
         self.apply(c, &rec, Source::Aaf, &req.at(), report)
     }
@@ -555,12 +558,14 @@ impl People {
 
     fn apply(&mut self, c: &mut DbConn, req: &Request, report: &mut FileReport) -> Result<(), StoreError> {
         let at = req.at();
-        let reject =
-            |report: &mut FileReport, reason: String| report.rejected.push(Rejection { at: at.clone(), reason });
+        let reject = |report: &mut FileReport, reason: String| -> Result<(), StoreError> {
+            report.rejected.push(Rejection { at: at.clone(), reason });
+            Ok(())
+        };
         let known = self.people.get(&req.id).cloned();
         if req.op == Op::Delete {
             return match known {
-                None => Ok(reject(report, format!("unknown person {}", req.id))),
+                None => reject(report, format!("unknown person {}", req.id)),
                 Some(p) if p.left_on.is_some() => {
                     report.unchanged += 1;
                     Ok(())
@@ -570,19 +575,19 @@ impl People {
         }
         let patch = match aaf::person_patch(req) {
             Ok(p) => p,
-            Err(e) => return Ok(reject(report, e)),
+            Err(e) => return reject(report, e),
         };
         let (base, replace) = match (&known, req.op) {
             (Some(p), _) => (self.state_of(p), req.op == Op::Add),
             (None, Op::Add) => (PersonState::default(), true),
-            (None, _) => return Ok(reject(report, format!("unknown person {}", req.id))),
+            (None, _) => return reject(report, format!("unknown person {}", req.id)),
         };
         let wanted_state = base.patched(&patch, replace);
         let mut mentioned: Vec<&String> = wanted_state.structures.iter().collect();
         mentioned.extend(wanted_state.functions.iter().map(|(s, _)| s));
         if !mentioned.iter().any(|s| self.structures.contains_key(*s)) {
             let list = mentioned.iter().map(|s| s.as_str()).collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>();
-            return Ok(reject(report, format!("no known establishment among structures [{}]", list.join(", "))));
+            return reject(report, format!("no known establishment among structures [{}]", list.join(", ")));
         }
         match known {
             None => self.create(c, &req.id, &wanted_state, report),
