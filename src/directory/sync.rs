@@ -647,7 +647,7 @@ impl People {
         u.insert("profiles_id".into(), json!(wanted.first().map(|a| a.profiles_id).unwrap_or(0)));
         u.insert("entities_id".into(), json!(self.home(s, &wanted)));
         let uid = insert(c, "User", u, &self.actor)?;
-        self.set_email(c, uid, "", &s.email)?;
+        self.add_email(c, uid, &s.email)?;
         let mut rows = Vec::new();
         for (i, a) in wanted.iter().enumerate() {
             rows.push((self.assign(c, uid, a, i == 0)?, a.clone()));
@@ -690,6 +690,10 @@ impl People {
         let mut sql = Sql::new(c.backend());
         sql.push("DELETE FROM \"useremails\" WHERE \"is_dynamic\" = 1 AND \"users_id\" = ").bind(uid);
         sql.execute(c)?;
+        self.add_email(c, uid, new)
+    }
+
+    fn add_email(&self, c: &mut DbConn, uid: i64, new: &str) -> Result<(), StoreError> {
         if !new.is_empty() {
             let mut row = Map::new();
             row.insert("users_id".into(), json!(uid));
