@@ -8,6 +8,8 @@
 //!   establishments, then AAF staff (staff refer to establishments by their AAF id).
 //! * `--dry-run` applies everything inside a transaction that is rolled back: the report
 //!   is exactly what a real run would do.
+//! * Complete staff files (`*_Complet_*_PersEducNat_*`) are the whole directory: people they
+//!   no longer list have left, once every complete staff file of the run has applied.
 
 use super::aaf::{self, Op, PersonPatch, Request};
 use super::academies::{self, Academie};
@@ -161,6 +163,16 @@ fn apply_files(
     actor: &Actor,
     progress: Progress<'_>,
 ) -> Vec<FileReport> {
+    // Staff of the complete PersEducNat files, and those a delta of the same run adds or
+    // changes: anyone else has left.
+    let complete = parsed.iter().any(|(_, _, name)| is_complete_staff(name)).then(|| {
+        let requests = parsed.iter().filter_map(|(_, p, _)| match p {
+            Some(Parsed::Aaf(reqs)) => Some(reqs.iter()),
+            _ => None,
+        });
+        let present = requests.flatten().filter(|r| r.op != Op::Delete && r.category == "PersEducNat");
+        present.map(|r| r.id.clone()).collect::<HashSet<String>>()
+    });
     let mut files = Vec::new();
     for (mut report, p, name) in parsed {
         if let Some(p) = p {
@@ -175,7 +187,53 @@ fn apply_files(
         }
         files.push(report);
     }
+    if let Some(seen) = complete {
+        let mut report = FileReport {
+            file: "(staff absent from the complete PersEducNat files)".into(),
+            kind: "aaf-complete".into(),
+            ..Default::default()
+        };
+        if files.iter().any(|f| is_complete_staff(&f.file) && f.error.is_some()) {
+            report.error = Some("not checked: a complete PersEducNat file was not applied".into());
+        } else if let Err(e) = in_transaction(c, |c| leave_absent(c, &seen, actor, &mut report)) {
+            report.error = Some(format!("not applied, nothing changed: {e}"));
+        }
+        files.push(report);
+    }
     files
+}
+
+/// AAF naming: `<ENT>_Complet_<date>_PersEducNat_<n>.xml`.
+fn is_complete_staff(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("_complet_") && n.contains("perseducnat")
+}
+
+/// A complete staff export is the whole directory: people it no longer lists have left.
+/// More than half of them missing means partial files, not departures: nothing is done.
+fn leave_absent(
+    c: &mut DbConn,
+    seen: &HashSet<String>,
+    actor: &Actor,
+    report: &mut FileReport,
+) -> Result<(), StoreError> {
+    let estabs = Estabs::load(c, actor.clone())?;
+    let mut people = People::load(c, &estabs, actor.clone())?;
+    let active: Vec<Person> =
+        people.people.values().filter(|p| p.left_on.is_none() && p.category == "PersEducNat").cloned().collect();
+    let mut gone: Vec<Person> = active.iter().filter(|p| !seen.contains(&p.aaf_id)).cloned().collect();
+    if gone.len() * 2 > active.len() {
+        return Err(StoreError::Invalid(format!(
+            "{} of {} people are missing from the complete files: they look partial",
+            gone.len(),
+            active.len()
+        )));
+    }
+    gone.sort_by(|a, b| a.aaf_id.cmp(&b.aaf_id));
+    for p in gone {
+        people.leave(c, p, report)?;
+    }
+    Ok(())
 }
 
 fn in_transaction(c: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<(), StoreError>) -> Result<(), StoreError> {
