@@ -118,6 +118,7 @@ async fn sync_builds_the_tree_users_and_profiles_and_is_idempotent() {
     let (ok, out) = cli(&app, &args);
     assert!(ok, "{out}");
     assert!(out.contains("total: 9 added, 2 updated, 0 closed, 0 left, 0 unchanged, 0 rejected"), "{out}");
+    assert!(out.contains("(staff absent from the complete PersEducNat files) (aaf-complete): 0 added"), "{out}");
     let logs = sql_int(&app, "SELECT COUNT(*) AS n FROM \"logs\"").await;
     // The same files again change nothing, not even the change log.
     let (ok, out) = cli(&app, &args);
