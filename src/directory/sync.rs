@@ -178,7 +178,8 @@ fn apply_files(
         if let Some(p) = p {
             let total = p.len();
             let mut tick = |done: usize| progress(&name, done, total);
-            if let Err(e) = in_transaction(c, |c| apply(c, p, actor, &mut report, &mut tick)) {
+            let date = file_date(&name);
+            if let Err(e) = in_transaction(c, |c| apply(c, p, actor, date, &mut report, &mut tick)) {
                 tracing::error!(file = %name, error = %e, "directory file not applied");
                 let kept = std::mem::take(&mut report.rejected);
                 report = FileReport { file: report.file, kind: report.kind, rejected: kept, ..Default::default() };
@@ -188,6 +189,7 @@ fn apply_files(
         files.push(report);
     }
     if let Some(seen) = complete {
+        let date = files.iter().filter(|f| is_complete_staff(&f.file)).filter_map(|f| file_date(&f.file)).max();
         let mut report = FileReport {
             file: "(staff absent from the complete PersEducNat files)".into(),
             kind: "aaf-complete".into(),
@@ -195,12 +197,26 @@ fn apply_files(
         };
         if files.iter().any(|f| is_complete_staff(&f.file) && f.error.is_some()) {
             report.error = Some("not checked: a complete PersEducNat file was not applied".into());
-        } else if let Err(e) = in_transaction(c, |c| leave_absent(c, &seen, actor, &mut report)) {
+        } else if let Err(e) = in_transaction(c, |c| leave_absent(c, &seen, actor, date, &mut report)) {
             report.error = Some(format!("not applied, nothing changed: {e}"));
         }
         files.push(report);
     }
     files
+}
+
+/// The date of an AAF file, from its name: `<ENT>_<Complet|Delta>_<YYYYMMDD>_<Type>_<n>.xml`.
+fn file_date(name: &str) -> Option<String> {
+    let n = name.to_ascii_lowercase();
+    let at = n.find("_complet_").map(|i| i + 9).or_else(|| n.find("_delta_").map(|i| i + 7))?;
+    let d = n.get(at..at + 8)?;
+    d.bytes().all(|b| b.is_ascii_digit()).then(|| d.to_string())
+}
+
+/// A request from a file older than the one that last changed the row is stale: replaying
+/// old files (or a complete file after the next day's delta) undoes nothing.
+fn stale(file: &Option<String>, stored: &Option<String>) -> bool {
+    matches!((file, stored), (Some(f), Some(s)) if f < s)
 }
 
 /// AAF naming: `<ENT>_Complet_<date>_PersEducNat_<n>.xml`.
@@ -215,13 +231,16 @@ fn leave_absent(
     c: &mut DbConn,
     seen: &HashSet<String>,
     actor: &Actor,
+    date: Option<String>,
     report: &mut FileReport,
 ) -> Result<(), StoreError> {
-    let estabs = Estabs::load(c, actor.clone())?;
+    let estabs = Estabs::load(c, actor.clone(), date)?;
     let mut people = People::load(c, &estabs, actor.clone())?;
     let active: Vec<Person> =
         people.people.values().filter(|p| p.left_on.is_none() && p.category == "PersEducNat").cloned().collect();
-    let mut gone: Vec<Person> = active.iter().filter(|p| !seen.contains(&p.aaf_id)).cloned().collect();
+    // Someone a newer file changed is not gone because an older complete file lacks them.
+    let gone = active.iter().filter(|p| !seen.contains(&p.aaf_id) && !stale(&people.date, &p.aaf_date));
+    let mut gone: Vec<Person> = gone.cloned().collect();
     if gone.len() * 2 > active.len() {
         return Err(StoreError::Invalid(format!(
             "{} of {} people are missing from the complete files: they look partial",
@@ -256,10 +275,11 @@ fn apply(
     c: &mut DbConn,
     p: Parsed,
     actor: &Actor,
+    date: Option<String>,
     report: &mut FileReport,
     tick: &mut dyn FnMut(usize),
 ) -> Result<(), StoreError> {
-    let mut estabs = Estabs::load(c, actor.clone())?;
+    let mut estabs = Estabs::load(c, actor.clone(), date)?;
     match p {
         Parsed::Annuaire(p) => {
             report.rejected.extend(p.rejected);
@@ -309,10 +329,12 @@ struct Estabs {
     tree: repo::Tree,
     by_uai: HashMap<String, Establishment>,
     by_aaf: HashMap<String, String>,
+    /// The AAF file's date; none for the annuaire.
+    date: Option<String>,
 }
 
 impl Estabs {
-    fn load(c: &mut DbConn, actor: Actor) -> Result<Estabs, StoreError> {
+    fn load(c: &mut DbConn, actor: Actor, date: Option<String>) -> Result<Estabs, StoreError> {
         let tree = repo::Tree::load(c, actor)?;
         let mut by_uai = HashMap::new();
         let mut by_aaf = HashMap::new();
@@ -322,7 +344,7 @@ impl Estabs {
             }
             by_uai.insert(e.data.uai.clone(), e);
         }
-        Ok(Estabs { tree, by_uai, by_aaf })
+        Ok(Estabs { tree, by_uai, by_aaf, date })
     }
 
     /// The académie's entity; an establishment whose feed only named its académie (AAF)
@@ -347,6 +369,7 @@ impl Estabs {
         let uai = rec.uai.to_string();
         let Some(cur) = self.by_uai.get(&uai) else {
             let mut data = EstabData::from_record(rec, if source == Source::Aaf { "aaf" } else { "annuaire" });
+            data.aaf_date = self.date.clone();
             if data.departement.is_none() {
                 data.departement = departement_from_postcode(data.postcode.as_deref());
             }
@@ -387,6 +410,9 @@ impl Estabs {
             report.unchanged += 1;
             return Ok(());
         }
+        if self.date.is_some() {
+            data.aaf_date = self.date.clone();
+        }
         let eid = self.tree.establishment(c, &data, aca, Some(cur.entities_id as i64))?;
         repo::update_establishment(c, cur.id, &data, eid)?;
         let uai = &data.uai;
@@ -426,6 +452,10 @@ impl Estabs {
         };
         if let Some(k) = known.filter(|k| *k != uai.as_str()) {
             return reject(report, format!("structure {} is UAI {k}, not {uai}", req.id));
+        }
+        if self.by_uai.get(uai.as_str()).is_some_and(|e| stale(&self.date, &e.data.aaf_date)) {
+            report.unchanged += 1;
+            return Ok(());
         }
         if req.op == Op::Delete {
             let cur = self.by_uai.get(uai.as_str()).cloned().expect("indexed");
@@ -552,6 +582,8 @@ struct People {
     logins: HashSet<String>,
     /// AAF structure id -> (entity id, closed)
     structures: HashMap<String, (i64, bool)>,
+    /// The AAF file's date.
+    date: Option<String>,
 }
 
 impl People {
@@ -589,6 +621,7 @@ impl People {
             profile_map: repo::profile_map(c)?,
             logins: repo::logins(c)?,
             structures,
+            date: estabs.date.clone(),
         })
     }
 
@@ -621,6 +654,10 @@ impl People {
             Ok(())
         };
         let known = self.people.get(&req.id).cloned();
+        if known.as_ref().is_some_and(|p| stale(&self.date, &p.aaf_date)) {
+            report.unchanged += 1;
+            return Ok(());
+        }
         if req.op == Op::Delete {
             return match known {
                 None => reject(report, format!("unknown person {}", req.id)),
@@ -720,6 +757,7 @@ impl People {
                 repo::directory_people::structures.eq(s.structures.join(",")),
                 repo::directory_people::functions.eq(join_functions(&s.functions)),
                 repo::directory_people::email.eq(Some(&s.email).filter(|e| !e.is_empty())),
+                repo::directory_people::aaf_date.eq(&self.date),
                 repo::directory_people::date_creation.eq(&now),
                 repo::directory_people::date_mod.eq(&now),
             ))
@@ -829,13 +867,14 @@ impl People {
         self.assignments.insert(uid, kept);
         let structures = s.structures.join(",");
         let functions = join_functions(&s.functions);
-        if structures != p.structures || functions != p.functions || p.left_on.is_some() || old.email != s.email {
-            if structures != p.structures {
-                what.push("structures".into());
-            }
-            if functions != p.functions {
-                what.push("functions".into());
-            }
+        if structures != p.structures {
+            what.push("structures".into());
+        }
+        if functions != p.functions {
+            what.push("functions".into());
+        }
+        let aaf_date = if what.is_empty() { p.aaf_date.clone() } else { self.date.clone().or(p.aaf_date.clone()) };
+        if !what.is_empty() || p.left_on.is_some() || aaf_date != p.aaf_date {
             let email = Some(s.email.clone()).filter(|e| !e.is_empty());
             diesel::update(repo::directory_people::table.find(p.id))
                 .set((
@@ -843,10 +882,12 @@ impl People {
                     repo::directory_people::functions.eq(&functions),
                     repo::directory_people::email.eq(&email),
                     repo::directory_people::left_on.eq(None::<String>),
+                    repo::directory_people::aaf_date.eq(&aaf_date),
                     repo::directory_people::date_mod.eq(store::now()),
                 ))
                 .execute(c)?;
-            self.people.insert(p.aaf_id.clone(), Person { structures, functions, email, left_on: None, ..p.clone() });
+            let updated = Person { structures, functions, email, left_on: None, aaf_date, ..p.clone() };
+            self.people.insert(p.aaf_id.clone(), updated);
         }
         if let (Some(u), false) = (snap, fields.is_empty()) {
             let mut u = u;
@@ -884,13 +925,18 @@ impl People {
         sql.execute(c)?;
         let today = today();
         diesel::update(repo::directory_people::table.find(p.id))
-            .set((repo::directory_people::left_on.eq(&today), repo::directory_people::date_mod.eq(store::now())))
+            .set((
+                repo::directory_people::left_on.eq(&today),
+                repo::directory_people::aaf_date.eq(self.date.clone().or(p.aaf_date.clone())),
+                repo::directory_people::date_mod.eq(store::now()),
+            ))
             .execute(c)?;
         if let Some(u) = self.users.get_mut(&uid) {
             u.is_active = 0;
         }
         let login = self.users.get(&uid).and_then(|u| u.name.clone()).unwrap_or_default();
-        self.people.insert(p.aaf_id.clone(), Person { left_on: Some(today), ..p.clone() });
+        let aaf_date = self.date.clone().or(p.aaf_date.clone());
+        self.people.insert(p.aaf_id.clone(), Person { left_on: Some(today), aaf_date, ..p.clone() });
         report.left += 1;
         report.changes.push(format!("- person {} {login} left", p.aaf_id));
         Ok(())
@@ -899,6 +945,18 @@ impl People {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn file_dates_and_staleness() {
+        assert_eq!(super::file_date("x/ENT_IDF_Complet_20250901_EtabEducNat_0000.xml").as_deref(), Some("20250901"));
+        assert_eq!(super::file_date("ENT_IDF_Delta_20250902_PersEducNat_0000.xml").as_deref(), Some("20250902"));
+        assert_eq!(super::file_date("annuaire.csv"), None);
+        let d = |s: &str| Some(s.to_string());
+        assert!(super::stale(&d("20250901"), &d("20250902")));
+        assert!(!super::stale(&d("20250902"), &d("20250902")));
+        assert!(!super::stale(&None, &d("20250902")));
+        assert!(!super::stale(&d("20250901"), &None));
+    }
+
     #[test]
     fn departements_from_postcodes() {
         assert_eq!(super::departement_from_postcode(Some("77000")).as_deref(), Some("077"));

@@ -208,6 +208,10 @@ async fn deltas_apply_and_leavers_keep_their_history() {
     let r = sync(&app, &[PERS_DELTA, ETAB_DELTA]);
     assert_eq!(totals(&r), [1, 2, 1, 1, 0, 0], "{r:?}");
     assert_eq!(totals(&sync(&app, &[PERS_DELTA, ETAB_DELTA])), [0, 0, 0, 0, 5, 0], "deltas are idempotent too");
+    // Replaying the older complete files with the delta changes nothing either: a request
+    // older than the last change of its row is stale.
+    assert_eq!(totals(&sync(&app, &[ETAB, PERS, ETAB_DELTA, PERS_DELTA])), [0, 0, 0, 0, 14, 0]);
+    assert_eq!(totals(&sync(&app, &[ETAB, PERS])), [0, 0, 0, 0, 9, 0], "an old complete file undoes nothing");
     let t = app.admin().await;
     let r = native(&app, Method::GET, &format!("/establishments/{CHAPTAL}"), &t, None).await;
     assert_eq!(r.body["phone"], "+33 1 45 22 00 00", "modifyRequest replaced the phone: {}", r.text);
