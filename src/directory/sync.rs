@@ -16,7 +16,7 @@ use super::academies::{self, Academie};
 use super::repo::{self, Assignment, EstabData, Establishment, Person};
 use super::text::{fold, today};
 use super::{annuaire, EstabRecord, EstabState, Rejection};
-use crate::db::sql::Sql;
+use crate::db::sql::{Sql, Val};
 use crate::db::DbConn;
 use crate::itemtypes::store::{self, Actor, StoreError};
 use crate::itemtypes::{self, ItemTypeDef};
@@ -313,6 +313,9 @@ fn apply(
                     _ => report.rejected.push(aaf::reject_category(req)),
                 }
             }
+            if let Some(p) = people.as_mut() {
+                p.flush(c)?;
+            }
         }
     }
     Ok(())
@@ -507,6 +510,28 @@ fn revoke_on_entity(c: &mut DbConn, entities_id: i64, actor: &Actor) -> Result<(
     Ok(())
 }
 
+/// A profile the directory gives (`is_dynamic`), as a Profile_User row.
+fn assignment_row(uid: i64, a: &Assignment, default: bool) -> Map<String, Value> {
+    let mut row = Map::new();
+    row.insert("users_id".into(), json!(uid));
+    row.insert("profiles_id".into(), json!(a.profiles_id));
+    row.insert("entities_id".into(), json!(a.entities_id));
+    row.insert("is_recursive".into(), json!(a.is_recursive));
+    row.insert("is_dynamic".into(), json!(1));
+    row.insert("is_default_profile".into(), json!(default as i64));
+    row
+}
+
+/// The directory's e-mail of a user, as a UserEmail row.
+fn email_row(uid: i64, email: &str) -> Map<String, Value> {
+    let mut row = Map::new();
+    row.insert("users_id".into(), json!(uid));
+    row.insert("email".into(), json!(email));
+    row.insert("is_default".into(), json!(1));
+    row.insert("is_dynamic".into(), json!(1));
+    row
+}
+
 /// The stored side of a person, as the directory last wrote it.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct PersonState {
@@ -584,7 +609,22 @@ struct People {
     structures: HashMap<String, (i64, bool)>,
     /// The AAF file's date.
     date: Option<String>,
+    /// New people, written in batches by [`People::flush`].
+    pending: Vec<NewPerson>,
+    pending_ids: HashSet<String>,
 }
+
+/// A person to create, once the batch is written.
+struct NewPerson {
+    aaf_id: String,
+    state: PersonState,
+    login: String,
+    wanted: Vec<Assignment>,
+    home: i64,
+}
+
+/// People created per statement: one round trip per batch instead of several per person.
+const BATCH: usize = 500;
 
 impl People {
     fn load(c: &mut DbConn, estabs: &Estabs, actor: Actor) -> Result<People, StoreError> {
@@ -622,6 +662,8 @@ impl People {
             logins: repo::logins(c)?,
             structures,
             date: estabs.date.clone(),
+            pending: Vec::new(),
+            pending_ids: HashSet::new(),
         })
     }
 
@@ -653,6 +695,9 @@ impl People {
             report.rejected.push(Rejection { at: at.clone(), reason });
             Ok(())
         };
+        if self.pending_ids.contains(&req.id) {
+            self.flush(c)?;
+        }
         let known = self.people.get(&req.id).cloned();
         if known.as_ref().is_some_and(|p| stale(&self.date, &p.aaf_date)) {
             report.unchanged += 1;
@@ -731,52 +776,112 @@ impl People {
     ) -> Result<(), StoreError> {
         let wanted = self.wanted(s);
         let login = self.login_for(s, aaf_id);
-        let mut u = Map::new();
-        u.insert("name".into(), json!(login));
-        u.insert("realname".into(), json!(s.realname));
-        u.insert("firstname".into(), json!(s.firstname));
-        u.insert("registration_number".into(), json!(aaf_id));
-        // GLPI's Auth::CAS: directory people sign on through the ENT, never with a password.
-        u.insert("authtype".into(), json!(5));
-        u.insert("is_active".into(), json!(1));
-        u.insert("profiles_id".into(), json!(wanted.first().map(|a| a.profiles_id).unwrap_or(0)));
-        u.insert("entities_id".into(), json!(self.home(s, &wanted)));
-        let uid = insert(c, "User", u, &self.actor)?;
-        self.add_email(c, uid, &s.email)?;
-        let mut rows = Vec::new();
-        for (i, a) in wanted.iter().enumerate() {
-            rows.push((self.assign(c, uid, a, i == 0)?, a.clone()));
-        }
-        self.assignments.insert(uid, rows);
-        let now = store::now();
-        diesel::insert_into(repo::directory_people::table)
-            .values((
-                repo::directory_people::aaf_id.eq(aaf_id),
-                repo::directory_people::users_id.eq(uid as i32),
-                repo::directory_people::category.eq("PersEducNat"),
-                repo::directory_people::structures.eq(s.structures.join(",")),
-                repo::directory_people::functions.eq(join_functions(&s.functions)),
-                repo::directory_people::email.eq(Some(&s.email).filter(|e| !e.is_empty())),
-                repo::directory_people::aaf_date.eq(&self.date),
-                repo::directory_people::date_creation.eq(&now),
-                repo::directory_people::date_mod.eq(&now),
-            ))
-            .execute(c)?;
         report.added += 1;
         let codes: Vec<&str> = s.functions.iter().map(|(_, f)| f.as_str()).collect();
         report.changes.push(format!("+ person {aaf_id} {login} [{}]", codes.join(", ")));
+        let home = self.home(s, &wanted);
+        self.pending_ids.insert(aaf_id.to_string());
+        self.pending.push(NewPerson { aaf_id: aaf_id.to_string(), state: s.clone(), login, wanted, home });
+        if self.pending.len() >= BATCH {
+            self.flush(c)?;
+        }
+        Ok(())
+    }
+
+    /// Write the queued new people: users, e-mails, profiles and directory rows, each kind
+    /// in one statement (with its change-log rows).
+    fn flush(&mut self, c: &mut DbConn) -> Result<(), StoreError> {
+        let batch = std::mem::take(&mut self.pending);
+        self.pending_ids.clear();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let rows = |def: &'static ItemTypeDef, maps: Vec<Map<String, Value>>| -> Result<_, StoreError> {
+            maps.iter().map(|m| store::validate_input(def, m)).collect::<Result<Vec<_>, _>>()
+        };
+        let users = batch
+            .iter()
+            .map(|p| {
+                let mut u = Map::new();
+                u.insert("name".into(), json!(p.login));
+                u.insert("realname".into(), json!(p.state.realname));
+                u.insert("firstname".into(), json!(p.state.firstname));
+                u.insert("registration_number".into(), json!(p.aaf_id));
+                // GLPI's Auth::CAS: directory people sign on through the ENT, never with a password.
+                u.insert("authtype".into(), json!(5));
+                u.insert("is_active".into(), json!(1));
+                u.insert("profiles_id".into(), json!(p.wanted.first().map(|a| a.profiles_id).unwrap_or(0)));
+                u.insert("entities_id".into(), json!(p.home));
+                u
+            })
+            .collect();
+        let uids = store::insert_many(c, def("User"), rows(def("User"), users)?, &self.actor)?;
+        let emails = batch
+            .iter()
+            .zip(&uids)
+            .filter(|(p, _)| !p.state.email.is_empty())
+            .map(|(p, uid)| email_row(*uid, &p.state.email))
+            .collect();
+        store::insert_many(c, def("UserEmail"), rows(def("UserEmail"), emails)?, &self.actor)?;
+        let mut assigned = Vec::new();
+        let mut pu_rows = Vec::new();
+        for (p, uid) in batch.iter().zip(&uids) {
+            for (i, a) in p.wanted.iter().enumerate() {
+                pu_rows.push(assignment_row(*uid, a, i == 0));
+                assigned.push((*uid, a.clone()));
+            }
+        }
+        let pu_ids = store::insert_many(c, def("Profile_User"), rows(def("Profile_User"), pu_rows)?, &self.actor)?;
+        for ((uid, a), id) in assigned.into_iter().zip(pu_ids) {
+            self.assignments.entry(uid).or_default().push((id, a));
+        }
+        let now = store::now();
+        let mut sql = Sql::new(c.backend());
+        sql.push("INSERT INTO \"directory_people\" (\"aaf_id\", \"users_id\", \"category\", \"structures\", \"functions\", \"email\", \"aaf_date\", \"date_creation\", \"date_mod\") VALUES ");
+        for (i, (p, uid)) in batch.iter().zip(&uids).enumerate() {
+            let text =
+                |v: Option<&String>| v.filter(|x| !x.is_empty()).map(|x| Val::Text(x.clone())).unwrap_or(Val::Null);
+            sql.push(if i > 0 { ", (" } else { "(" })
+                .bind(p.aaf_id.as_str())
+                .push(", ")
+                .bind(*uid)
+                .push(", 'PersEducNat', ");
+            sql.bind(p.state.structures.join(",")).push(", ").bind(join_functions(&p.state.functions)).push(", ");
+            sql.bind(text(Some(&p.state.email))).push(", ").bind(text(self.date.as_ref())).push(", ");
+            sql.bind(now.as_str()).push(", ").bind(now.as_str()).push(")");
+        }
+        sql.push(" RETURNING CAST(\"id\" AS BIGINT) AS n");
+        let mut ids = sql.load_ints(c)?;
+        ids.sort_unstable();
+        for ((p, uid), id) in batch.into_iter().zip(uids).zip(ids) {
+            let snap = UserSnap {
+                id: uid as i32,
+                name: Some(p.login),
+                realname: Some(p.state.realname.clone()),
+                firstname: Some(p.state.firstname.clone()),
+                is_active: 1,
+                profiles_id: p.wanted.first().map(|a| a.profiles_id as i32).unwrap_or(0),
+                entities_id: Some(p.home as i32),
+            };
+            self.users.insert(uid, snap);
+            let person = Person {
+                id: id as i32,
+                aaf_id: p.aaf_id.clone(),
+                users_id: uid as i32,
+                category: "PersEducNat".into(),
+                structures: p.state.structures.join(","),
+                functions: join_functions(&p.state.functions),
+                email: Some(p.state.email).filter(|e| !e.is_empty()),
+                left_on: None,
+                aaf_date: self.date.clone(),
+            };
+            self.people.insert(p.aaf_id, person);
+        }
         Ok(())
     }
 
     fn assign(&self, c: &mut DbConn, uid: i64, a: &Assignment, default: bool) -> Result<i64, StoreError> {
-        let mut row = Map::new();
-        row.insert("users_id".into(), json!(uid));
-        row.insert("profiles_id".into(), json!(a.profiles_id));
-        row.insert("entities_id".into(), json!(a.entities_id));
-        row.insert("is_recursive".into(), json!(a.is_recursive));
-        row.insert("is_dynamic".into(), json!(1));
-        row.insert("is_default_profile".into(), json!(default as i64));
-        insert(c, "Profile_User", row, &self.actor)
+        insert(c, "Profile_User", assignment_row(uid, a, default), &self.actor)
     }
 
     fn set_email(&self, c: &mut DbConn, uid: i64, old: &str, new: &str) -> Result<(), StoreError> {
@@ -791,12 +896,7 @@ impl People {
 
     fn add_email(&self, c: &mut DbConn, uid: i64, new: &str) -> Result<(), StoreError> {
         if !new.is_empty() {
-            let mut row = Map::new();
-            row.insert("users_id".into(), json!(uid));
-            row.insert("email".into(), json!(new));
-            row.insert("is_default".into(), json!(1));
-            row.insert("is_dynamic".into(), json!(1));
-            insert(c, "UserEmail", row, &self.actor)?;
+            insert(c, "UserEmail", email_row(uid, new), &self.actor)?;
         }
         Ok(())
     }
