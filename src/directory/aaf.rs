@@ -154,15 +154,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Request>, String> {
             }
             Event::GeneralRef(r) => {
                 let name = r.xml10_content().into_owned();
-                let ch = match name.as_str() {
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "amp" => Some('&'),
-                    "apos" => Some('\''),
-                    "quot" => Some('"'),
-                    _ => r.resolve_char_ref().ok().flatten(),
-                };
-                match (ch, buf.as_mut()) {
+                match (xml_reference(&r), buf.as_mut()) {
                     (Some(c), Some(b)) => b.push(c),
                     (None, _) => {
                         if let Some(r) = cur.as_mut() {
@@ -213,6 +205,19 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Request>, String> {
         return Err("not an AAF file (no ficAlimMENESR element)".into());
     }
     Ok(out)
+}
+
+/// The character of a reference: XML's five predefined entities and character references.
+/// Any other entity is left unexpanded (`None`): no DTD is ever read.
+pub fn xml_reference(r: &quick_xml::events::BytesRef<'_>) -> Option<char> {
+    match r.xml10_content().as_ref() {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "apos" => Some('\''),
+        "quot" => Some('"'),
+        _ => r.resolve_char_ref().ok().flatten(),
+    }
 }
 
 fn attr_name(e: &quick_xml::events::BytesStart<'_>) -> String {

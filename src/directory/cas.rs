@@ -155,17 +155,7 @@ pub fn parse_response(xml: &str) -> Result<CasResponse, CasError> {
                 text.clear();
             }
             Event::Text(t) => text.push_str(&t.xml10_content()),
-            Event::GeneralRef(r) => {
-                let ch = match r.xml10_content().as_ref() {
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "amp" => Some('&'),
-                    "apos" => Some('\''),
-                    "quot" => Some('"'),
-                    _ => r.resolve_char_ref().ok().flatten(),
-                };
-                text.extend(ch);
-            }
+            Event::GeneralRef(r) => text.extend(super::aaf::xml_reference(&r)),
             Event::End(_) => {
                 let name = stack.pop().unwrap_or_default();
                 if success && !CONTAINERS.contains(&name.as_str()) && name != "proxyGrantingTicket" {

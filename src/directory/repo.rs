@@ -19,6 +19,7 @@ diesel::table! {
         uai -> Text,
         entities_id -> Integer,
         aaf_id -> Nullable<Text>,
+        aaf_date -> Nullable<Text>,
         name -> Text,
         kind -> Nullable<Text>,
         nature -> Nullable<Text>,
@@ -57,6 +58,7 @@ diesel::table! {
         functions -> Text,
         email -> Nullable<Text>,
         left_on -> Nullable<Text>,
+        aaf_date -> Nullable<Text>,
         date_creation -> Text,
         date_mod -> Text,
     }
@@ -98,6 +100,8 @@ diesel::table! {
 pub struct EstabData {
     pub uai: String,
     pub aaf_id: Option<String>,
+    /// Date (`YYYYMMDD`) of the AAF file that last changed it.
+    pub aaf_date: Option<String>,
     pub name: String,
     pub kind: Option<String>,
     pub nature: Option<String>,
@@ -378,6 +382,7 @@ pub struct Person {
     pub functions: String,
     pub email: Option<String>,
     pub left_on: Option<String>,
+    pub aaf_date: Option<String>,
 }
 
 pub fn all_people(c: &mut DbConn) -> QueryResult<Vec<Person>> {

@@ -8,13 +8,15 @@
 //!   establishments, then AAF staff (staff refer to establishments by their AAF id).
 //! * `--dry-run` applies everything inside a transaction that is rolled back: the report
 //!   is exactly what a real run would do.
+//! * Complete staff files (`*_Complet_*_PersEducNat_*`) are the whole directory: people they
+//!   no longer list have left, once every complete staff file of the run has applied.
 
 use super::aaf::{self, Op, PersonPatch, Request};
 use super::academies::{self, Academie};
 use super::repo::{self, Assignment, EstabData, Establishment, Person};
 use super::text::{fold, today};
 use super::{annuaire, EstabRecord, EstabState, Rejection};
-use crate::db::sql::Sql;
+use crate::db::sql::{Sql, Val};
 use crate::db::DbConn;
 use crate::itemtypes::store::{self, Actor, StoreError};
 use crate::itemtypes::{self, ItemTypeDef};
@@ -143,7 +145,10 @@ pub fn run(c: &mut DbConn, inputs: Vec<Input>, dry_run: bool, actor: &Actor, pro
         .collect();
     parsed.sort_by_key(|(_, p, name)| (p.as_ref().map(Parsed::rank).unwrap_or(9), name.clone()));
     if !dry_run {
-        return Report { dry_run, files: apply_files(c, parsed, actor, progress) };
+        let files = apply_files(c, parsed, actor, progress);
+        // Entities were written outside items.rs: drop cached trees and sessions now.
+        crate::entities::changed();
+        return Report { dry_run, files };
     }
     // A dry run applies every file in its own savepoint inside one transaction that is
     // rolled back: later files see what earlier ones would do, and nothing stays.
@@ -161,12 +166,23 @@ fn apply_files(
     actor: &Actor,
     progress: Progress<'_>,
 ) -> Vec<FileReport> {
+    // Staff of the complete PersEducNat files, and those a delta of the same run adds or
+    // changes: anyone else has left.
+    let complete = parsed.iter().any(|(_, _, name)| is_complete_staff(name)).then(|| {
+        let requests = parsed.iter().filter_map(|(_, p, _)| match p {
+            Some(Parsed::Aaf(reqs)) => Some(reqs.iter()),
+            _ => None,
+        });
+        let present = requests.flatten().filter(|r| r.op != Op::Delete && r.category == "PersEducNat");
+        present.map(|r| r.id.clone()).collect::<HashSet<String>>()
+    });
     let mut files = Vec::new();
     for (mut report, p, name) in parsed {
         if let Some(p) = p {
             let total = p.len();
             let mut tick = |done: usize| progress(&name, done, total);
-            if let Err(e) = in_transaction(c, |c| apply(c, p, actor, &mut report, &mut tick)) {
+            let date = file_date(&name);
+            if let Err(e) = in_transaction(c, |c| apply(c, p, actor, date, &mut report, &mut tick)) {
                 tracing::error!(file = %name, error = %e, "directory file not applied");
                 let kept = std::mem::take(&mut report.rejected);
                 report = FileReport { file: report.file, kind: report.kind, rejected: kept, ..Default::default() };
@@ -175,7 +191,71 @@ fn apply_files(
         }
         files.push(report);
     }
+    if let Some(seen) = complete {
+        let date = files.iter().filter(|f| is_complete_staff(&f.file)).filter_map(|f| file_date(&f.file)).max();
+        let mut report = FileReport {
+            file: "(staff absent from the complete PersEducNat files)".into(),
+            kind: "aaf-complete".into(),
+            ..Default::default()
+        };
+        if files.iter().any(|f| is_complete_staff(&f.file) && f.error.is_some()) {
+            report.error = Some("not checked: a complete PersEducNat file was not applied".into());
+        } else if let Err(e) = in_transaction(c, |c| leave_absent(c, &seen, actor, date, &mut report)) {
+            report.error = Some(format!("not applied, nothing changed: {e}"));
+        }
+        files.push(report);
+    }
     files
+}
+
+/// The date of an AAF file, from its name: `<ENT>_<Complet|Delta>_<YYYYMMDD>_<Type>_<n>.xml`.
+fn file_date(name: &str) -> Option<String> {
+    let n = name.to_ascii_lowercase();
+    let at = n.find("_complet_").map(|i| i + 9).or_else(|| n.find("_delta_").map(|i| i + 7))?;
+    let d = n.get(at..at + 8)?;
+    d.bytes().all(|b| b.is_ascii_digit()).then(|| d.to_string())
+}
+
+/// A request from a file older than the one that last changed the row is stale: replaying
+/// old files (or a complete file after the next day's delta) undoes nothing.
+fn stale(file: &Option<String>, stored: &Option<String>) -> bool {
+    matches!((file, stored), (Some(f), Some(s)) if f < s)
+}
+
+/// AAF naming: `<ENT>_Complet_<date>_PersEducNat_<n>.xml`.
+fn is_complete_staff(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("_complet_") && n.contains("perseducnat")
+}
+
+/// A complete staff export is the whole directory: people it no longer lists have left.
+/// More than half of them missing means partial files, not departures: nothing is done.
+fn leave_absent(
+    c: &mut DbConn,
+    seen: &HashSet<String>,
+    actor: &Actor,
+    date: Option<String>,
+    report: &mut FileReport,
+) -> Result<(), StoreError> {
+    let estabs = Estabs::load(c, actor.clone(), date)?;
+    let mut people = People::load(c, &estabs, actor.clone())?;
+    let active: Vec<Person> =
+        people.people.values().filter(|p| p.left_on.is_none() && p.category == "PersEducNat").cloned().collect();
+    // Someone a newer file changed is not gone because an older complete file lacks them.
+    let gone = active.iter().filter(|p| !seen.contains(&p.aaf_id) && !stale(&people.date, &p.aaf_date));
+    let mut gone: Vec<Person> = gone.cloned().collect();
+    if gone.len() * 2 > active.len() {
+        return Err(StoreError::Invalid(format!(
+            "{} of {} people are missing from the complete files: they look partial",
+            gone.len(),
+            active.len()
+        )));
+    }
+    gone.sort_by(|a, b| a.aaf_id.cmp(&b.aaf_id));
+    for p in gone {
+        people.leave(c, p, report)?;
+    }
+    Ok(())
 }
 
 fn in_transaction(c: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<(), StoreError>) -> Result<(), StoreError> {
@@ -198,10 +278,11 @@ fn apply(
     c: &mut DbConn,
     p: Parsed,
     actor: &Actor,
+    date: Option<String>,
     report: &mut FileReport,
     tick: &mut dyn FnMut(usize),
 ) -> Result<(), StoreError> {
-    let mut estabs = Estabs::load(c, actor.clone())?;
+    let mut estabs = Estabs::load(c, actor.clone(), date)?;
     match p {
         Parsed::Annuaire(p) => {
             report.rejected.extend(p.rejected);
@@ -235,6 +316,9 @@ fn apply(
                     _ => report.rejected.push(aaf::reject_category(req)),
                 }
             }
+            if let Some(p) = people.as_mut() {
+                p.flush(c)?;
+            }
         }
     }
     Ok(())
@@ -251,10 +335,12 @@ struct Estabs {
     tree: repo::Tree,
     by_uai: HashMap<String, Establishment>,
     by_aaf: HashMap<String, String>,
+    /// The AAF file's date; none for the annuaire.
+    date: Option<String>,
 }
 
 impl Estabs {
-    fn load(c: &mut DbConn, actor: Actor) -> Result<Estabs, StoreError> {
+    fn load(c: &mut DbConn, actor: Actor, date: Option<String>) -> Result<Estabs, StoreError> {
         let tree = repo::Tree::load(c, actor)?;
         let mut by_uai = HashMap::new();
         let mut by_aaf = HashMap::new();
@@ -264,7 +350,7 @@ impl Estabs {
             }
             by_uai.insert(e.data.uai.clone(), e);
         }
-        Ok(Estabs { tree, by_uai, by_aaf })
+        Ok(Estabs { tree, by_uai, by_aaf, date })
     }
 
     /// The académie's entity; an establishment whose feed only named its académie (AAF)
@@ -289,6 +375,7 @@ impl Estabs {
         let uai = rec.uai.to_string();
         let Some(cur) = self.by_uai.get(&uai) else {
             let mut data = EstabData::from_record(rec, if source == Source::Aaf { "aaf" } else { "annuaire" });
+            data.aaf_date = self.date.clone();
             if data.departement.is_none() {
                 data.departement = departement_from_postcode(data.postcode.as_deref());
             }
@@ -329,6 +416,9 @@ impl Estabs {
             report.unchanged += 1;
             return Ok(());
         }
+        if self.date.is_some() {
+            data.aaf_date = self.date.clone();
+        }
         let eid = self.tree.establishment(c, &data, aca, Some(cur.entities_id as i64))?;
         repo::update_establishment(c, cur.id, &data, eid)?;
         let uai = &data.uai;
@@ -353,18 +443,25 @@ impl Estabs {
 
     /// One `EtabEducNat` request.
     fn aaf(&mut self, c: &mut DbConn, req: &Request, report: &mut FileReport) -> Result<(), StoreError> {
-        let reject = |report: &mut FileReport, reason: String| report.rejected.push(Rejection { at: req.at(), reason });
+        let reject = |report: &mut FileReport, reason: String| -> Result<(), StoreError> {
+            report.rejected.push(Rejection { at: req.at(), reason });
+            Ok(())
+        };
         let known = self.by_aaf.get(&req.id).cloned();
         let uai = match (req.op, &known) {
             (Op::Add, _) => match aaf::estab_uai(req) {
                 Ok(u) => u,
-                Err(e) => return Ok(reject(report, e)),
+                Err(e) => return reject(report, e),
             },
             (_, Some(u)) => super::Uai::parse(u).expect("stored UAIs are valid"),
-            (_, None) => return Ok(reject(report, format!("unknown structure {}", req.id))),
+            (_, None) => return reject(report, format!("unknown structure {}", req.id)),
         };
         if let Some(k) = known.filter(|k| *k != uai.as_str()) {
-            return Ok(reject(report, format!("structure {} is UAI {k}, not {uai}", req.id)));
+            return reject(report, format!("structure {} is UAI {k}, not {uai}", req.id));
+        }
+        if self.by_uai.get(uai.as_str()).is_some_and(|e| stale(&self.date, &e.data.aaf_date)) {
+            report.unchanged += 1;
+            return Ok(());
         }
         if req.op == Op::Delete {
             let cur = self.by_uai.get(uai.as_str()).cloned().expect("indexed");
@@ -380,7 +477,7 @@ impl Estabs {
         let mut rec = EstabRecord::new(uai);
         rec.aaf_id = Some(req.id.clone());
         if let Err(e) = aaf::estab_fields(req, &mut rec) {
-            return Ok(reject(report, e));
+            return reject(report, e);
         }
         self.apply(c, &rec, Source::Aaf, &req.at(), report)
     }
@@ -414,6 +511,28 @@ fn revoke_on_entity(c: &mut DbConn, entities_id: i64, actor: &Actor) -> Result<(
         store::delete(c, def("Profile_User"), id, true, actor)?;
     }
     Ok(())
+}
+
+/// A profile the directory gives (`is_dynamic`), as a Profile_User row.
+fn assignment_row(uid: i64, a: &Assignment, default: bool) -> Map<String, Value> {
+    let mut row = Map::new();
+    row.insert("users_id".into(), json!(uid));
+    row.insert("profiles_id".into(), json!(a.profiles_id));
+    row.insert("entities_id".into(), json!(a.entities_id));
+    row.insert("is_recursive".into(), json!(a.is_recursive));
+    row.insert("is_dynamic".into(), json!(1));
+    row.insert("is_default_profile".into(), json!(default as i64));
+    row
+}
+
+/// The directory's e-mail of a user, as a UserEmail row.
+fn email_row(uid: i64, email: &str) -> Map<String, Value> {
+    let mut row = Map::new();
+    row.insert("users_id".into(), json!(uid));
+    row.insert("email".into(), json!(email));
+    row.insert("is_default".into(), json!(1));
+    row.insert("is_dynamic".into(), json!(1));
+    row
 }
 
 /// The stored side of a person, as the directory last wrote it.
@@ -491,7 +610,24 @@ struct People {
     logins: HashSet<String>,
     /// AAF structure id -> (entity id, closed)
     structures: HashMap<String, (i64, bool)>,
+    /// The AAF file's date.
+    date: Option<String>,
+    /// New people, written in batches by [`People::flush`].
+    pending: Vec<NewPerson>,
+    pending_ids: HashSet<String>,
 }
+
+/// A person to create, once the batch is written.
+struct NewPerson {
+    aaf_id: String,
+    state: PersonState,
+    login: String,
+    wanted: Vec<Assignment>,
+    home: i64,
+}
+
+/// People created per statement: one round trip per batch instead of several per person.
+const BATCH: usize = 500;
 
 impl People {
     fn load(c: &mut DbConn, estabs: &Estabs, actor: Actor) -> Result<People, StoreError> {
@@ -528,6 +664,9 @@ impl People {
             profile_map: repo::profile_map(c)?,
             logins: repo::logins(c)?,
             structures,
+            date: estabs.date.clone(),
+            pending: Vec::new(),
+            pending_ids: HashSet::new(),
         })
     }
 
@@ -555,12 +694,21 @@ impl People {
 
     fn apply(&mut self, c: &mut DbConn, req: &Request, report: &mut FileReport) -> Result<(), StoreError> {
         let at = req.at();
-        let reject =
-            |report: &mut FileReport, reason: String| report.rejected.push(Rejection { at: at.clone(), reason });
+        let reject = |report: &mut FileReport, reason: String| -> Result<(), StoreError> {
+            report.rejected.push(Rejection { at: at.clone(), reason });
+            Ok(())
+        };
+        if self.pending_ids.contains(&req.id) {
+            self.flush(c)?;
+        }
         let known = self.people.get(&req.id).cloned();
+        if known.as_ref().is_some_and(|p| stale(&self.date, &p.aaf_date)) {
+            report.unchanged += 1;
+            return Ok(());
+        }
         if req.op == Op::Delete {
             return match known {
-                None => Ok(reject(report, format!("unknown person {}", req.id))),
+                None => reject(report, format!("unknown person {}", req.id)),
                 Some(p) if p.left_on.is_some() => {
                     report.unchanged += 1;
                     Ok(())
@@ -570,19 +718,19 @@ impl People {
         }
         let patch = match aaf::person_patch(req) {
             Ok(p) => p,
-            Err(e) => return Ok(reject(report, e)),
+            Err(e) => return reject(report, e),
         };
         let (base, replace) = match (&known, req.op) {
             (Some(p), _) => (self.state_of(p), req.op == Op::Add),
             (None, Op::Add) => (PersonState::default(), true),
-            (None, _) => return Ok(reject(report, format!("unknown person {}", req.id))),
+            (None, _) => return reject(report, format!("unknown person {}", req.id)),
         };
         let wanted_state = base.patched(&patch, replace);
         let mut mentioned: Vec<&String> = wanted_state.structures.iter().collect();
         mentioned.extend(wanted_state.functions.iter().map(|(s, _)| s));
         if !mentioned.iter().any(|s| self.structures.contains_key(*s)) {
             let list = mentioned.iter().map(|s| s.as_str()).collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>();
-            return Ok(reject(report, format!("no known establishment among structures [{}]", list.join(", "))));
+            return reject(report, format!("no known establishment among structures [{}]", list.join(", ")));
         }
         match known {
             None => self.create(c, &req.id, &wanted_state, report),
@@ -631,51 +779,112 @@ impl People {
     ) -> Result<(), StoreError> {
         let wanted = self.wanted(s);
         let login = self.login_for(s, aaf_id);
-        let mut u = Map::new();
-        u.insert("name".into(), json!(login));
-        u.insert("realname".into(), json!(s.realname));
-        u.insert("firstname".into(), json!(s.firstname));
-        u.insert("registration_number".into(), json!(aaf_id));
-        // GLPI's Auth::CAS: directory people sign on through the ENT, never with a password.
-        u.insert("authtype".into(), json!(5));
-        u.insert("is_active".into(), json!(1));
-        u.insert("profiles_id".into(), json!(wanted.first().map(|a| a.profiles_id).unwrap_or(0)));
-        u.insert("entities_id".into(), json!(self.home(s, &wanted)));
-        let uid = insert(c, "User", u, &self.actor)?;
-        self.set_email(c, uid, "", &s.email)?;
-        let mut rows = Vec::new();
-        for (i, a) in wanted.iter().enumerate() {
-            rows.push((self.assign(c, uid, a, i == 0)?, a.clone()));
-        }
-        self.assignments.insert(uid, rows);
-        let now = store::now();
-        diesel::insert_into(repo::directory_people::table)
-            .values((
-                repo::directory_people::aaf_id.eq(aaf_id),
-                repo::directory_people::users_id.eq(uid as i32),
-                repo::directory_people::category.eq("PersEducNat"),
-                repo::directory_people::structures.eq(s.structures.join(",")),
-                repo::directory_people::functions.eq(join_functions(&s.functions)),
-                repo::directory_people::email.eq(Some(&s.email).filter(|e| !e.is_empty())),
-                repo::directory_people::date_creation.eq(&now),
-                repo::directory_people::date_mod.eq(&now),
-            ))
-            .execute(c)?;
         report.added += 1;
         let codes: Vec<&str> = s.functions.iter().map(|(_, f)| f.as_str()).collect();
         report.changes.push(format!("+ person {aaf_id} {login} [{}]", codes.join(", ")));
+        let home = self.home(s, &wanted);
+        self.pending_ids.insert(aaf_id.to_string());
+        self.pending.push(NewPerson { aaf_id: aaf_id.to_string(), state: s.clone(), login, wanted, home });
+        if self.pending.len() >= BATCH {
+            self.flush(c)?;
+        }
+        Ok(())
+    }
+
+    /// Write the queued new people: users, e-mails, profiles and directory rows, each kind
+    /// in one statement (with its change-log rows).
+    fn flush(&mut self, c: &mut DbConn) -> Result<(), StoreError> {
+        let batch = std::mem::take(&mut self.pending);
+        self.pending_ids.clear();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let rows = |def: &'static ItemTypeDef, maps: Vec<Map<String, Value>>| -> Result<_, StoreError> {
+            maps.iter().map(|m| store::validate_input(def, m)).collect::<Result<Vec<_>, _>>()
+        };
+        let users = batch
+            .iter()
+            .map(|p| {
+                let mut u = Map::new();
+                u.insert("name".into(), json!(p.login));
+                u.insert("realname".into(), json!(p.state.realname));
+                u.insert("firstname".into(), json!(p.state.firstname));
+                u.insert("registration_number".into(), json!(p.aaf_id));
+                // GLPI's Auth::CAS: directory people sign on through the ENT, never with a password.
+                u.insert("authtype".into(), json!(5));
+                u.insert("is_active".into(), json!(1));
+                u.insert("profiles_id".into(), json!(p.wanted.first().map(|a| a.profiles_id).unwrap_or(0)));
+                u.insert("entities_id".into(), json!(p.home));
+                u
+            })
+            .collect();
+        let uids = store::insert_many(c, def("User"), rows(def("User"), users)?, &self.actor)?;
+        let emails = batch
+            .iter()
+            .zip(&uids)
+            .filter(|(p, _)| !p.state.email.is_empty())
+            .map(|(p, uid)| email_row(*uid, &p.state.email))
+            .collect();
+        store::insert_many(c, def("UserEmail"), rows(def("UserEmail"), emails)?, &self.actor)?;
+        let mut assigned = Vec::new();
+        let mut pu_rows = Vec::new();
+        for (p, uid) in batch.iter().zip(&uids) {
+            for (i, a) in p.wanted.iter().enumerate() {
+                pu_rows.push(assignment_row(*uid, a, i == 0));
+                assigned.push((*uid, a.clone()));
+            }
+        }
+        let pu_ids = store::insert_many(c, def("Profile_User"), rows(def("Profile_User"), pu_rows)?, &self.actor)?;
+        for ((uid, a), id) in assigned.into_iter().zip(pu_ids) {
+            self.assignments.entry(uid).or_default().push((id, a));
+        }
+        let now = store::now();
+        let mut sql = Sql::new(c.backend());
+        sql.push("INSERT INTO \"directory_people\" (\"aaf_id\", \"users_id\", \"category\", \"structures\", \"functions\", \"email\", \"aaf_date\", \"date_creation\", \"date_mod\") VALUES ");
+        for (i, (p, uid)) in batch.iter().zip(&uids).enumerate() {
+            let text =
+                |v: Option<&String>| v.filter(|x| !x.is_empty()).map(|x| Val::Text(x.clone())).unwrap_or(Val::Null);
+            sql.push(if i > 0 { ", (" } else { "(" })
+                .bind(p.aaf_id.as_str())
+                .push(", ")
+                .bind(*uid)
+                .push(", 'PersEducNat', ");
+            sql.bind(p.state.structures.join(",")).push(", ").bind(join_functions(&p.state.functions)).push(", ");
+            sql.bind(text(Some(&p.state.email))).push(", ").bind(text(self.date.as_ref())).push(", ");
+            sql.bind(now.as_str()).push(", ").bind(now.as_str()).push(")");
+        }
+        sql.push(" RETURNING CAST(\"id\" AS BIGINT) AS n");
+        let mut ids = sql.load_ints(c)?;
+        ids.sort_unstable();
+        for ((p, uid), id) in batch.into_iter().zip(uids).zip(ids) {
+            let snap = UserSnap {
+                id: uid as i32,
+                name: Some(p.login),
+                realname: Some(p.state.realname.clone()),
+                firstname: Some(p.state.firstname.clone()),
+                is_active: 1,
+                profiles_id: p.wanted.first().map(|a| a.profiles_id as i32).unwrap_or(0),
+                entities_id: Some(p.home as i32),
+            };
+            self.users.insert(uid, snap);
+            let person = Person {
+                id: id as i32,
+                aaf_id: p.aaf_id.clone(),
+                users_id: uid as i32,
+                category: "PersEducNat".into(),
+                structures: p.state.structures.join(","),
+                functions: join_functions(&p.state.functions),
+                email: Some(p.state.email).filter(|e| !e.is_empty()),
+                left_on: None,
+                aaf_date: self.date.clone(),
+            };
+            self.people.insert(p.aaf_id, person);
+        }
         Ok(())
     }
 
     fn assign(&self, c: &mut DbConn, uid: i64, a: &Assignment, default: bool) -> Result<i64, StoreError> {
-        let mut row = Map::new();
-        row.insert("users_id".into(), json!(uid));
-        row.insert("profiles_id".into(), json!(a.profiles_id));
-        row.insert("entities_id".into(), json!(a.entities_id));
-        row.insert("is_recursive".into(), json!(a.is_recursive));
-        row.insert("is_dynamic".into(), json!(1));
-        row.insert("is_default_profile".into(), json!(default as i64));
-        insert(c, "Profile_User", row, &self.actor)
+        insert(c, "Profile_User", assignment_row(uid, a, default), &self.actor)
     }
 
     fn set_email(&self, c: &mut DbConn, uid: i64, old: &str, new: &str) -> Result<(), StoreError> {
@@ -685,13 +894,12 @@ impl People {
         let mut sql = Sql::new(c.backend());
         sql.push("DELETE FROM \"useremails\" WHERE \"is_dynamic\" = 1 AND \"users_id\" = ").bind(uid);
         sql.execute(c)?;
+        self.add_email(c, uid, new)
+    }
+
+    fn add_email(&self, c: &mut DbConn, uid: i64, new: &str) -> Result<(), StoreError> {
         if !new.is_empty() {
-            let mut row = Map::new();
-            row.insert("users_id".into(), json!(uid));
-            row.insert("email".into(), json!(new));
-            row.insert("is_default".into(), json!(1));
-            row.insert("is_dynamic".into(), json!(1));
-            insert(c, "UserEmail", row, &self.actor)?;
+            insert(c, "UserEmail", email_row(uid, new), &self.actor)?;
         }
         Ok(())
     }
@@ -762,13 +970,14 @@ impl People {
         self.assignments.insert(uid, kept);
         let structures = s.structures.join(",");
         let functions = join_functions(&s.functions);
-        if structures != p.structures || functions != p.functions || p.left_on.is_some() || old.email != s.email {
-            if structures != p.structures {
-                what.push("structures".into());
-            }
-            if functions != p.functions {
-                what.push("functions".into());
-            }
+        if structures != p.structures {
+            what.push("structures".into());
+        }
+        if functions != p.functions {
+            what.push("functions".into());
+        }
+        let aaf_date = if what.is_empty() { p.aaf_date.clone() } else { self.date.clone().or(p.aaf_date.clone()) };
+        if !what.is_empty() || p.left_on.is_some() || aaf_date != p.aaf_date {
             let email = Some(s.email.clone()).filter(|e| !e.is_empty());
             diesel::update(repo::directory_people::table.find(p.id))
                 .set((
@@ -776,10 +985,12 @@ impl People {
                     repo::directory_people::functions.eq(&functions),
                     repo::directory_people::email.eq(&email),
                     repo::directory_people::left_on.eq(None::<String>),
+                    repo::directory_people::aaf_date.eq(&aaf_date),
                     repo::directory_people::date_mod.eq(store::now()),
                 ))
                 .execute(c)?;
-            self.people.insert(p.aaf_id.clone(), Person { structures, functions, email, left_on: None, ..p.clone() });
+            let updated = Person { structures, functions, email, left_on: None, aaf_date, ..p.clone() };
+            self.people.insert(p.aaf_id.clone(), updated);
         }
         if let (Some(u), false) = (snap, fields.is_empty()) {
             let mut u = u;
@@ -817,13 +1028,18 @@ impl People {
         sql.execute(c)?;
         let today = today();
         diesel::update(repo::directory_people::table.find(p.id))
-            .set((repo::directory_people::left_on.eq(&today), repo::directory_people::date_mod.eq(store::now())))
+            .set((
+                repo::directory_people::left_on.eq(&today),
+                repo::directory_people::aaf_date.eq(self.date.clone().or(p.aaf_date.clone())),
+                repo::directory_people::date_mod.eq(store::now()),
+            ))
             .execute(c)?;
         if let Some(u) = self.users.get_mut(&uid) {
             u.is_active = 0;
         }
         let login = self.users.get(&uid).and_then(|u| u.name.clone()).unwrap_or_default();
-        self.people.insert(p.aaf_id.clone(), Person { left_on: Some(today), ..p.clone() });
+        let aaf_date = self.date.clone().or(p.aaf_date.clone());
+        self.people.insert(p.aaf_id.clone(), Person { left_on: Some(today), aaf_date, ..p.clone() });
         report.left += 1;
         report.changes.push(format!("- person {} {login} left", p.aaf_id));
         Ok(())
@@ -832,6 +1048,18 @@ impl People {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn file_dates_and_staleness() {
+        assert_eq!(super::file_date("x/ENT_IDF_Complet_20250901_EtabEducNat_0000.xml").as_deref(), Some("20250901"));
+        assert_eq!(super::file_date("ENT_IDF_Delta_20250902_PersEducNat_0000.xml").as_deref(), Some("20250902"));
+        assert_eq!(super::file_date("annuaire.csv"), None);
+        let d = |s: &str| Some(s.to_string());
+        assert!(super::stale(&d("20250901"), &d("20250902")));
+        assert!(!super::stale(&d("20250902"), &d("20250902")));
+        assert!(!super::stale(&None, &d("20250902")));
+        assert!(!super::stale(&d("20250901"), &None));
+    }
+
     #[test]
     fn departements_from_postcodes() {
         assert_eq!(super::departement_from_postcode(Some("77000")).as_deref(), Some("077"));

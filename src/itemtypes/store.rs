@@ -282,35 +282,87 @@ pub fn insert(
     values: Vec<(&'static super::Field, Val)>,
     actor: &Actor,
 ) -> StoreResult<i64> {
+    insert_many(conn, def, vec![values], actor)?.into_iter().next().ok_or(StoreError::NotFound)
+}
+
+/// Insert rows that set the same columns in one statement (bulk imports: one round trip
+/// instead of one per row), each logged as a creation. Returns the new ids in row order.
+pub fn insert_many(
+    conn: &mut DbConn,
+    def: &'static ItemTypeDef,
+    rows: Vec<Vec<(&'static super::Field, Val)>>,
+    actor: &Actor,
+) -> StoreResult<Vec<i64>> {
     let now = now();
-    let mut values = values;
-    for (name, v) in [("date_creation", &now), ("date_mod", &now)] {
-        if let Some(f) = def.column(name) {
-            if !values.iter().any(|(g, _)| g.name == name) {
-                values.push((f, Val::Text(v.clone())));
+    let mut rows = rows;
+    for values in &mut rows {
+        for (name, v) in [("date_creation", &now), ("date_mod", &now)] {
+            if let Some(f) = def.column(name) {
+                if !values.iter().any(|(g, _)| g.name == name) {
+                    values.push((f, Val::Text(v.clone())));
+                }
             }
         }
     }
+    let Some(first) = rows.first() else { return Ok(vec![]) };
     for f in def.columns() {
-        if f.required && !values.iter().any(|(g, _)| g.name == f.name) {
+        if f.required && !first.iter().any(|(g, _)| g.name == f.name) {
             return Err(StoreError::Invalid(format!("Field {} is mandatory for {} item.", f.name, def.name)));
         }
     }
-    let mut sql = Sql::new(conn.backend());
-    sql.push("INSERT INTO ").ident(def.table).push(" (\"guid\"");
-    for (f, _) in &values {
-        sql.push(", ").ident(f.name);
+    let columns: Vec<&'static str> = first.iter().map(|(f, _)| f.name).collect();
+    if rows.iter().any(|r| r.len() != columns.len() || r.iter().zip(&columns).any(|((f, _), c)| f.name != *c)) {
+        return Err(StoreError::Invalid("rows inserted together must set the same columns".into()));
     }
-    sql.push(") VALUES (").bind(uuid::Uuid::now_v7().to_string());
-    for (f, v) in values {
-        sql.push(", ");
-        push_value(&mut sql, f.ty, v);
+    // Stay under the bound-parameter limits (SQLite 32766, PostgreSQL 65535); a log row
+    // binds 9 values.
+    let per_statement = (30_000 / (columns.len() + 1)).clamp(1, 3_000);
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(per_statement).collect();
+        let count = chunk.len();
+        let mut sql = Sql::new(conn.backend());
+        sql.push("INSERT INTO ").ident(def.table).push(" (\"guid\"");
+        for c in &columns {
+            sql.push(", ").ident(c);
+        }
+        sql.push(") VALUES ");
+        for (i, values) in chunk.into_iter().enumerate() {
+            sql.push(if i > 0 { ", (" } else { "(" }).bind(uuid::Uuid::now_v7().to_string());
+            for (f, v) in values {
+                sql.push(", ");
+                push_value(&mut sql, f.ty, v);
+            }
+            sql.push(")");
+        }
+        sql.push(" RETURNING CAST(\"id\" AS BIGINT) AS n");
+        // RETURNING order is unspecified, but ids are drawn in VALUES order on both backends.
+        let mut new_ids = sql.load_ints(conn)?;
+        new_ids.sort_unstable();
+        if new_ids.len() != count {
+            return Err(StoreError::NotFound);
+        }
+        let mut log = Sql::new(conn.backend());
+        log.push(LOG_INSERT);
+        for (i, id) in new_ids.iter().enumerate() {
+            log.push(if i > 0 { ", " } else { "" });
+            let row = LogRow {
+                itemtype: def.name,
+                items_id: *id,
+                itemtype_link: "",
+                linked_action: 20,
+                id_search_option: 0,
+                old: "",
+                new: "",
+            };
+            push_log_row(&mut log, &row, actor);
+        }
+        log.execute(conn)?;
+        ids.extend(new_ids);
     }
-    sql.push(") RETURNING CAST(\"id\" AS BIGINT) AS n");
     wrote();
-    let id = sql.load_ints(conn)?.into_iter().next().ok_or(StoreError::NotFound)?;
-    log(conn, def.name, id, 20, 0, "", "", actor)?;
-    Ok(id)
+    Ok(ids)
 }
 
 /// Update columns of a row; logs each changed field. Returns false when nothing changed.
@@ -441,23 +493,43 @@ pub fn log_linked(
     actor: &Actor,
 ) -> StoreResult<()> {
     let mut sql = Sql::new(conn.backend());
-    sql.push("INSERT INTO \"logs\" (\"guid\", \"itemtype\", \"items_id\", \"itemtype_link\", \"linked_action\", \"user_name\", \"date_mod\", \"id_search_option\", \"old_value\", \"new_value\") VALUES (")
+    sql.push(LOG_INSERT);
+    let row = LogRow { itemtype, items_id, itemtype_link, linked_action, id_search_option, old, new };
+    push_log_row(&mut sql, &row, actor);
+    sql.execute(conn)?;
+    Ok(())
+}
+
+const LOG_INSERT: &str = "INSERT INTO \"logs\" (\"guid\", \"itemtype\", \"items_id\", \"itemtype_link\", \"linked_action\", \"user_name\", \"date_mod\", \"id_search_option\", \"old_value\", \"new_value\") VALUES ";
+
+/// One change-log row (GLPI's glpi_logs), less its author and date.
+struct LogRow<'a> {
+    itemtype: &'a str,
+    items_id: i64,
+    itemtype_link: &'a str,
+    linked_action: i64,
+    id_search_option: i64,
+    old: &'a str,
+    new: &'a str,
+}
+
+/// `(…)` values of one change-log row.
+fn push_log_row(sql: &mut Sql, r: &LogRow<'_>, actor: &Actor) {
+    sql.push("(")
         .bind(uuid::Uuid::now_v7().to_string())
         .push(", ")
-        .bind(itemtype)
+        .bind(r.itemtype)
         .push(", ")
-        .bind(items_id)
+        .bind(r.items_id)
         .push(", ")
-        .bind(itemtype_link)
+        .bind(r.itemtype_link)
         .push(", ")
-        .bind(linked_action)
+        .bind(r.linked_action)
         .push(", ")
         .bind(actor.log_name())
         .push(", ");
-    push_value(&mut sql, FieldType::DateTime, Val::Text(now()));
-    sql.push(", ").bind(id_search_option).push(", ").bind(old).push(", ").bind(new).push(")");
-    sql.execute(conn)?;
-    Ok(())
+    push_value(sql, FieldType::DateTime, Val::Text(now()));
+    sql.push(", ").bind(r.id_search_option).push(", ").bind(r.old).push(", ").bind(r.new).push(")");
 }
 
 #[cfg(test)]

@@ -118,6 +118,7 @@ async fn sync_builds_the_tree_users_and_profiles_and_is_idempotent() {
     let (ok, out) = cli(&app, &args);
     assert!(ok, "{out}");
     assert!(out.contains("total: 9 added, 2 updated, 0 closed, 0 left, 0 unchanged, 0 rejected"), "{out}");
+    assert!(out.contains("(staff absent from the complete PersEducNat files) (aaf-complete): 0 added"), "{out}");
     let logs = sql_int(&app, "SELECT COUNT(*) AS n FROM \"logs\"").await;
     // The same files again change nothing, not even the change log.
     let (ok, out) = cli(&app, &args);
@@ -207,6 +208,10 @@ async fn deltas_apply_and_leavers_keep_their_history() {
     let r = sync(&app, &[PERS_DELTA, ETAB_DELTA]);
     assert_eq!(totals(&r), [1, 2, 1, 1, 0, 0], "{r:?}");
     assert_eq!(totals(&sync(&app, &[PERS_DELTA, ETAB_DELTA])), [0, 0, 0, 0, 5, 0], "deltas are idempotent too");
+    // Replaying the older complete files with the delta changes nothing either: a request
+    // older than the last change of its row is stale.
+    assert_eq!(totals(&sync(&app, &[ETAB, PERS, ETAB_DELTA, PERS_DELTA])), [0, 0, 0, 0, 14, 0]);
+    assert_eq!(totals(&sync(&app, &[ETAB, PERS])), [0, 0, 0, 0, 9, 0], "an old complete file undoes nothing");
     let t = app.admin().await;
     let r = native(&app, Method::GET, &format!("/establishments/{CHAPTAL}"), &t, None).await;
     assert_eq!(r.body["phone"], "+33 1 45 22 00 00", "modifyRequest replaced the phone: {}", r.text);
@@ -233,6 +238,47 @@ async fn deltas_apply_and_leavers_keep_their_history() {
     // Tickets now belong to establishments: not to the root or an académie.
     let r = app.post("/Ticket", &admin, json!({"input": {"name": "x", "content": "y", "entities_id": 0}})).await;
     assert_eq!(r.status, 400, "{}", r.text);
+}
+
+/// The complete PersEducNat file without one person's addRequest.
+fn complete_staff_without(ids: &[&str]) -> Vec<u8> {
+    let xml = String::from_utf8(fixture(PERS)).unwrap();
+    let mut out = String::new();
+    for (i, part) in xml.split("<addRequest>").enumerate() {
+        if i > 0 && ids.iter().any(|id| part.contains(&format!("<id>{id}</id>"))) {
+            out.push_str(&part[part.find("</addRequest>").unwrap() + "</addRequest>".len()..]);
+            continue;
+        }
+        if i > 0 {
+            out.push_str("<addRequest>");
+        }
+        out.push_str(part);
+    }
+    out.into_bytes()
+}
+
+#[actix_web::test]
+async fn a_complete_staff_file_is_the_whole_directory() {
+    let app = spawn_app().await;
+    sync(&app, &[ETAB, PERS]);
+    const NAME: &str = "ENT_IDFTEST_Complet_20250910_PersEducNat_0000.xml";
+    // Nadia Rousseau is no longer in the complete export: she left.
+    let r = sync_bytes(&app, vec![(NAME, complete_staff_without(&["9900005"]))]);
+    let last = r.files.last().unwrap();
+    assert_eq!((last.left, last.error.as_deref()), (1, None), "{r:?}");
+    assert_eq!(last.changes, ["- person 9900005 nadia.rousseau left"]);
+    assert_eq!(totals(&r), [0, 0, 0, 1, 5, 0]);
+    assert_eq!(totals(&sync_bytes(&app, vec![(NAME, complete_staff_without(&["9900005"]))])), [0, 0, 0, 0, 5, 0]);
+    // Files that lack most people are partial exports, not departures.
+    let r = sync_bytes(
+        &app,
+        vec![(NAME, complete_staff_without(&["9900002", "9900003", "9900004", "9900005", "9900006"]))],
+    );
+    assert!(r.files.last().unwrap().error.as_deref().unwrap().contains("look partial"), "{r:?}");
+    // A complete staff file that cannot be read: nobody is taken for gone.
+    let r = sync_bytes(&app, vec![(NAME, b"<ficAlimMENESR><addRequest>".to_vec())]);
+    assert!(r.files.last().unwrap().error.as_deref().unwrap().contains("not checked"), "{r:?}");
+    assert_eq!(sql_int(&app, "SELECT COUNT(*) AS n FROM \"users\" WHERE \"is_active\" = 0").await, 1);
 }
 
 #[actix_web::test]

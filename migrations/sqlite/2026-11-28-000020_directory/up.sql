@@ -9,6 +9,8 @@ CREATE TABLE "establishments" (
   "entities_id" INTEGER NOT NULL,
   -- AAF ENTStructureJointure, when the establishment came through the AAF feed.
   "aaf_id" TEXT UNIQUE,
+  -- Date (YYYYMMDD) of the AAF file that last changed it: older files do not undo newer ones.
+  "aaf_date" TEXT,
   "name" TEXT NOT NULL,
   "kind" TEXT,
   "nature" TEXT,
@@ -53,6 +55,8 @@ CREATE TABLE "directory_people" (
   "email" TEXT,
   -- Set when the person left the directory: the user is disabled, history and tickets stay.
   "left_on" TEXT,
+  -- Date (YYYYMMDD) of the AAF file that last changed the person.
+  "aaf_date" TEXT,
   "date_creation" TEXT NOT NULL,
   "date_mod" TEXT NOT NULL
 );
