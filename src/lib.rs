@@ -11,6 +11,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod glpi;
+pub mod inventory;
 pub mod items;
 pub mod itemtypes;
 pub mod routes;
