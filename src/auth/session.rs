@@ -347,8 +347,7 @@ pub fn set_entities(
                 let base = a.entities_id as i64;
                 if recursive {
                     // Recursion may not reach beyond what the assignment gives.
-                    (base == e && a.is_recursive != 0)
-                        || (a.is_recursive != 0 && tree.expand(base, true).contains(&e))
+                    (a.is_recursive != 0 && (base == e || tree.expand(base, true).contains(&e)))
                         || (base == e && tree.expand(e, true).len() == 1)
                 } else {
                     tree.expand(base, true).contains(&e)
@@ -412,8 +411,11 @@ impl ApiClient {
     }
 }
 
-/// Entity names for display (id, name, completename).
-pub fn entity_names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i32, Option<String>, Option<String>)>> {
+/// An entity for display: (id, name, completename).
+pub type EntityName = (i32, Option<String>, Option<String>);
+
+/// Entity names for display.
+pub fn entity_names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<EntityName>> {
     let ids: Vec<i32> = ids.iter().map(|i| *i as i32).collect();
     entities::table
         .select((entities::id, entities::name, entities::completename))

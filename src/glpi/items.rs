@@ -16,6 +16,11 @@ use serde_json::{json, Map, Value};
 
 use crate::items::NO_RIGHT;
 
+/// Outcome of one add: the new id and message, or why it was refused.
+type AddResult = Result<(i64, String), Refusal>;
+/// Outcome of one update or delete, by id.
+type WriteResult = (i64, Result<(), Refusal>);
+
 pub async fn route(ctx: Ctx, s: Session, resource: &str) -> GlpiResult {
     if resource == "listSearchOptions" || resource == "search" {
         return crate::glpi::search_route(ctx, s, resource).await;
@@ -670,7 +675,7 @@ async fn add(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResult {
     let results = ctx
         .state
         .db
-        .run(move |c| -> Result<Vec<Result<(i64, String), Refusal>>, GlpiError> {
+        .run(move |c| -> Result<Vec<AddResult>, GlpiError> {
             Ok(items.into_iter().map(|i| add_one(c, &s, def, i)).collect())
         })
         .await?;
@@ -723,7 +728,7 @@ async fn update(ctx: Ctx, s: Session, def: &'static ItemTypeDef, url_id: Option<
     let results = ctx
         .state
         .db
-        .run(move |c| -> Result<Vec<Option<(i64, Result<(), Refusal>)>>, GlpiError> {
+        .run(move |c| -> Result<Vec<Option<WriteResult>>, GlpiError> {
             Ok(items
                 .into_iter()
                 .map(|i| {
@@ -776,7 +781,7 @@ async fn delete(ctx: Ctx, s: Session, def: &'static ItemTypeDef, url_id: Option<
     let results = ctx
         .state
         .db
-        .run(move |c| -> Result<Vec<(i64, Result<(), Refusal>)>, GlpiError> {
+        .run(move |c| -> Result<Vec<WriteResult>, GlpiError> {
             Ok(items
                 .into_iter()
                 .filter_map(|i| params::as_str(i.get("id")).and_then(|x| x.parse::<i64>().ok()))

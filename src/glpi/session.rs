@@ -78,13 +78,15 @@ pub async fn lost_password(ctx: Ctx) -> GlpiResult {
 }
 
 /// Profiles of the user with their entities: `[(id, name, [(entity id, short name, recursive)])]`.
-async fn profiles_of(ctx: &Ctx, s: &Session) -> Result<Vec<(i64, String, Vec<(i64, String, i32)>)>, GlpiError> {
+type ProfileEntities = Vec<(i64, String, Vec<(i64, String, i32)>)>;
+
+async fn profiles_of(ctx: &Ctx, s: &Session) -> Result<ProfileEntities, GlpiError> {
     let uid = s.users_id();
     ctx.state
         .db
         .run(move |c| -> Result<_, GlpiError> {
             let assigned = sess::assignments(c, uid)?;
-            let mut out: Vec<(i64, String, Vec<(i64, String, i32)>)> = Vec::new();
+            let mut out: ProfileEntities = Vec::new();
             let ids: Vec<i64> = assigned.iter().map(|a| a.entities_id as i64).collect();
             let names = sess::entity_names(c, &ids)?;
             for a in assigned {

@@ -276,7 +276,8 @@ fn software(o: &Map<String, Value>) -> Option<Software> {
 
 fn attached(o: &Map<String, Value>, names: &[&str], serials: &[&str]) -> Option<Attached> {
     Some(Attached {
-        name: first(o, names)?,
+        // Unnamed USB devices still have a maker: name them after it rather than drop them.
+        name: first(o, names).or_else(|| text(o, "manufacturer"))?,
         serial: first(o, serials).filter(|s| !DUMMY_SERIALS.contains(&s.to_lowercase().as_str())),
         manufacturer: text(o, "manufacturer"),
         comment: text(o, "description"),

@@ -29,7 +29,7 @@ pub fn violations(doc: &Value) -> Option<String> {
     Some(out.into_iter().map(|l| l + "\n").collect())
 }
 
-fn resolve<'a>(node: &'a Value) -> &'a Value {
+fn resolve(node: &Value) -> &Value {
     let Some(r) = node.get("$ref").and_then(Value::as_str) else { return node };
     let mut cur = schema();
     for part in r.trim_start_matches("#/").split('/') {

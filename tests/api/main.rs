@@ -3,6 +3,7 @@
 mod errors;
 mod foundation;
 mod helpers;
+mod inventory;
 mod items;
 mod native;
 mod rights;
