@@ -166,6 +166,10 @@ async fn glpi_agent_inventory_imports_reimports_and_applies_partial() {
     assert_eq!(count(&c["_softwares"]), 826);
     assert_eq!(count_ports(&c), 4);
     assert_eq!(c["_networkports"]["NetworkPortLocal"][0]["name"], "lo");
+    let eth0 = &c["_networkports"]["NetworkPortEthernet"][2];
+    assert_eq!(eth0["name"], "eth0");
+    assert_eq!(eth0["NetworkName"]["IPAddress"][0]["name"], "192.0.2.2");
+    assert_eq!(count(&eth0["NetworkName"]["IPAddress"]), 3);
     assert_eq!(count(&c["_disks"]), 1);
     assert_eq!(c["_disks"][0]["name"]["mountpoint"], "/");
     assert_eq!(count(&c["_devices"]["Item_DeviceProcessor"]), 1);
