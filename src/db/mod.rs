@@ -89,9 +89,14 @@ impl DbUrl {
                 let mut c = diesel::SqliteConnection::establish(path)?;
                 // busy_timeout first: setting WAL on a fresh file while other pool
                 // connections open would otherwise fail with "database is locked".
+                // Reads go through a shared memory map and each connection keeps up to
+                // 16 MiB of pages: large tables (software installations) are read and
+                // re-read by every inventory import.
                 c.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                     PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456; \
+                     PRAGMA wal_autocheckpoint = 8192; PRAGMA journal_size_limit = 67108864;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(c))

@@ -8,7 +8,7 @@
 use super::model::{Computer, Inventory};
 use super::rows::{self, opt, ImportError, Result, Tx};
 use super::sections::{self, Asset, AttachedKind};
-use super::sync::Counts;
+use super::sync::{self, Counts};
 use crate::config::InventorySettings;
 use crate::db::sql::{Sql, Val};
 use crate::db::DbConn;
@@ -270,43 +270,60 @@ fn digest(section: &str, entity: i64, data: &impl std::fmt::Debug) -> String {
 }
 
 fn import_sections(tx: &mut Tx, inv: &Inventory, a: &Asset, summary: &mut Vec<String>) -> Result<bool> {
+    // Partial inventories carry only what changed: an absent section is kept as is. In a
+    // full inventory an absent section is empty.
+    let todo: Vec<(&str, String, bool)> = SECTIONS
+        .iter()
+        .filter(|s| !inv.partial || present(inv, s))
+        .map(|s| {
+            let (d, empty) = section_digest(inv, s, a.entity);
+            (*s, d, empty)
+        })
+        .collect();
     let stored = if a.fresh { Vec::new() } else { load_digests(tx.conn, a.id)? };
+    // Sections whose content is the one last imported are skipped, unless someone
+    // added or removed dynamic rows since (then they are reconciled again).
+    let same: Vec<(&str, i64)> = todo
+        .iter()
+        .filter_map(|(s, d, _)| stored.iter().find(|(ss, sd, _)| ss == s && sd == d).map(|(_, _, n)| (*s, *n)))
+        .collect();
+    let specs: Vec<_> = same.iter().map(|(s, _)| sections::spec(s, a)).collect();
+    let counts = sync::count_many(tx.conn, &specs)?;
+    let unchanged: Vec<&str> = same.iter().zip(counts).filter(|((_, n), c)| n == c).map(|((s, _), _)| *s).collect();
     let mut changed = false;
-    for section in SECTIONS {
-        // Partial inventories carry only what changed: an absent section is kept as is.
-        // In a full inventory an absent section is empty.
-        let present = match *section {
-            "os" => inv.os.is_some(),
-            "cpus" => inv.cpus.is_some(),
-            "memories" => inv.memories.is_some(),
-            "drives" => inv.drives.is_some(),
-            "ports" => inv.ports.is_some(),
-            "softwares" => inv.softwares.is_some(),
-            "monitors" => inv.monitors.is_some(),
-            "printers" => inv.printers.is_some(),
-            _ => inv.peripherals.is_some(),
-        };
-        if inv.partial && !present {
+    let mut save = Vec::new();
+    for (section, d, empty) in todo {
+        if unchanged.contains(&section) {
             continue;
         }
-        let (d, empty) = section_digest(inv, section, a.entity);
         if a.fresh && empty {
-            continue; // nothing to write for an empty section of a new computer
-        }
-        if let Some((_, old, nrows)) = stored.iter().find(|(s, _, _)| s == section) {
-            if *old == d && sections::spec(section, a).count(tx.conn)? == *nrows {
-                continue;
-            }
+            save.push((section, d, 0));
+            continue;
         }
         let counts = apply(tx, inv, a, section)?;
-        let nrows = sections::spec(section, a).count(tx.conn)?;
-        save_digest(tx.conn, a.id, section, &d, nrows)?;
+        let nrows = if a.fresh { counts.added as i64 } else { sections::spec(section, a).count(tx.conn)? };
+        save.push((section, d, nrows));
         if counts.changed() {
             changed = true;
             summary.push(format!("{section} +{} ~{} -{}", counts.added, counts.updated, counts.removed));
         }
     }
+    save_digests(tx.conn, a.id, &save)?;
     Ok(changed)
+}
+
+fn present(inv: &Inventory, section: &str) -> bool {
+    match section {
+        "os" => inv.os.is_some(),
+        "cpus" => inv.cpus.is_some(),
+        "memories" => inv.memories.is_some(),
+        "drives" => inv.drives.is_some(),
+        "ports" => inv.ports.is_some(),
+        "softwares" => inv.softwares.is_some(),
+        "monitors" => inv.monitors.is_some(),
+        "printers" => inv.printers.is_some(),
+        _ => inv.peripherals.is_some(),
+    }
 }
 
 /// Digest of a section as it will be stored, and whether it is empty.
@@ -371,17 +388,19 @@ fn load_digests(conn: &mut DbConn, id: i64) -> Result<Vec<(String, String, i64)>
         .collect())
 }
 
-fn save_digest(conn: &mut DbConn, id: i64, section: &str, digest: &str, nrows: i64) -> Result<()> {
+fn save_digests(conn: &mut DbConn, id: i64, rows: &[(&str, String, i64)]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let mut sql = Sql::new(conn.backend());
-    sql.push("INSERT INTO \"inventory_sections\" (\"itemtype\", \"items_id\", \"section\", \"digest\", \"nrows\") VALUES ('Computer', ")
-        .bind(id)
-        .push(", ")
-        .bind(section)
-        .push(", ")
-        .bind(digest)
-        .push(", ")
-        .bind(nrows)
-        .push(") ON CONFLICT (\"itemtype\", \"items_id\", \"section\") DO UPDATE SET \"digest\" = excluded.\"digest\", \"nrows\" = excluded.\"nrows\"");
+    sql.push(
+        "INSERT INTO \"inventory_sections\" (\"itemtype\", \"items_id\", \"section\", \"digest\", \"nrows\") VALUES ",
+    );
+    for (i, (section, digest, nrows)) in rows.iter().enumerate() {
+        sql.push(if i == 0 { "('Computer', " } else { ", ('Computer', " });
+        sql.bind(id).push(", ").bind(*section).push(", ").bind(digest.as_str()).push(", ").bind(*nrows).push(")");
+    }
+    sql.push(" ON CONFLICT (\"itemtype\", \"items_id\", \"section\") DO UPDATE SET \"digest\" = excluded.\"digest\", \"nrows\" = excluded.\"nrows\"");
     sql.execute(conn)?;
     Ok(())
 }

@@ -18,6 +18,7 @@ pub mod routing;
 pub mod rows;
 pub mod schema;
 pub mod sections;
+pub mod software;
 pub mod sync;
 pub mod xml;
 

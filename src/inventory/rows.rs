@@ -45,9 +45,23 @@ pub type Result<T> = std::result::Result<T, ImportError>;
 /// back and becomes an error.
 pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) -> Result<T> {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    // SQLite has one writer at a time anyway. Queuing imports on a mutex wakes the next
+    // one as soon as the previous commits, where SQLite's busy handler would sleep and
+    // poll (tens of ms per retry under a burst of agents).
+    static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _writer = match conn {
+        DbConn::Sqlite(_) => Some(SQLITE_WRITER.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
+        DbConn::Postgres(_) => None,
+    };
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+        DbConn::Postgres(c) => {
+            AnsiTransactionManager::begin_transaction(c)?;
+            // Agents send their inventory again at the next run: an import lost to a
+            // crash in the last moments is harmless, so commits do not wait for the WAL
+            // flush (the database stays consistent either way).
+            diesel::connection::SimpleConnection::batch_execute(c, "SET LOCAL synchronous_commit TO OFF")?;
+        }
     }
     let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
         .unwrap_or_else(|_| Err(ImportError::Internal("the import failed unexpectedly".into())));
@@ -150,6 +164,31 @@ impl<'c> Tx<'c> {
             Some(n) => self.find_or_create(table, &[("name", Val::Text(n.to_string()))], &[]),
             None => Ok(0),
         }
+    }
+
+    /// Many names of one flat dropdown at once: one query for those not cached yet.
+    pub fn dropdowns(&mut self, table: &'static str, names: &[&str]) -> Result<HashMap<String, i64>> {
+        let key = |n: &str| format!("{table}\u{1}{:?}", [("name", Val::Text(n.to_string()))]);
+        let missing: Vec<&str> = names.iter().copied().filter(|n| !self.dict.contains_key(&key(n))).collect();
+        for chunk in missing.chunks(500) {
+            let found = select(self.conn, table, &["name"], |s| {
+                s.push(" WHERE t.\"name\" IN (");
+                for (i, n) in chunk.iter().enumerate() {
+                    s.push(if i == 0 { "" } else { ", " }).bind(*n);
+                }
+                s.push(") ORDER BY t.\"id\" DESC");
+            })?;
+            for r in found {
+                if let (Some(n), Some(id)) = (r["name"].as_str(), r["id"].as_i64()) {
+                    self.dict.insert(key(n), id);
+                }
+            }
+        }
+        let mut out = HashMap::new();
+        for n in names {
+            out.insert(n.to_string(), self.dropdown(table, Some(n))?);
+        }
+        Ok(out)
     }
 
     fn find(&mut self, table: &str, keys: &[(&str, Val)]) -> Result<Option<i64>> {

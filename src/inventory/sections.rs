@@ -5,7 +5,6 @@ use super::model::{Attached, Cpu, Drive, Memory, Os, Port, Software};
 use super::rows::{self, opt, Result, Tx};
 use super::sync::{Counts, Row, Spec};
 use crate::db::sql::{Sql, Val};
-use std::collections::HashMap;
 
 /// The computer being imported.
 #[derive(Debug, Clone, Copy)]
@@ -229,112 +228,8 @@ pub fn ports(tx: &mut Tx, a: &Asset, ports: &[Port]) -> Result<Counts> {
     Ok(counts)
 }
 
-fn push_in(sql: &mut Sql, values: impl IntoIterator<Item = Val>) {
-    sql.push(" IN (");
-    for (i, v) in values.into_iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(v);
-    }
-    sql.push(")");
-}
-
-/// Software and versions live in the computer's entity and are shared by its computers:
-/// resolve them in batches (one query per few hundred names), create the missing ones.
-fn software_versions(tx: &mut Tx, a: &Asset, list: &[Software]) -> Result<Vec<Option<i64>>> {
-    let mut publishers: HashMap<&str, i64> = HashMap::new();
-    for s in list {
-        if let Some(p) = s.publisher.as_deref() {
-            if !publishers.contains_key(p) {
-                publishers.insert(p, tx.dropdown("manufacturers", Some(p))?);
-            }
-        }
-    }
-    let wanted: Vec<(String, i64)> = list
-        .iter()
-        .map(|s| (s.name.clone(), s.publisher.as_deref().and_then(|p| publishers.get(p).copied()).unwrap_or(0)))
-        .collect();
-    let mut software = load_software(tx, a, &wanted)?;
-    let missing: Vec<(String, i64)> = dedup(wanted.iter().filter(|w| !software.contains_key(*w)).cloned());
-    if !missing.is_empty() {
-        tx.lock_dictionary()?;
-        software = load_software(tx, a, &wanted)?;
-        let rows: Vec<Vec<Val>> = dedup(wanted.iter().filter(|w| !software.contains_key(*w)).cloned())
-            .into_iter()
-            .map(|(name, mfr)| vec![Val::Int(a.entity), Val::Text(name), Val::Int(mfr)])
-            .collect();
-        if !rows.is_empty() {
-            rows::insert_many(tx.conn, "softwares", &["entities_id", "name", "manufacturers_id"], &rows)?;
-            software = load_software(tx, a, &wanted)?;
-        }
-    }
-    let version_key = |s: &Software, sid: i64| (sid, s.version.clone(), s.arch.clone());
-    let sids: Vec<i64> = dedup(wanted.iter().filter_map(|w| software.get(w).copied()));
-    let mut versions = load_versions(tx, &sids)?;
-    // Aligned with `list`; None only if a software row could not be resolved.
-    let keys: Vec<Option<(i64, String, String)>> =
-        list.iter().zip(&wanted).map(|(s, w)| software.get(w).map(|sid| version_key(s, *sid))).collect();
-    if keys.iter().flatten().any(|k| !versions.contains_key(k)) {
-        tx.lock_dictionary()?;
-        versions = load_versions(tx, &sids)?;
-        let rows: Vec<Vec<Val>> = dedup(keys.iter().flatten().filter(|k| !versions.contains_key(*k)).cloned())
-            .into_iter()
-            .map(|(sid, name, arch)| vec![Val::Int(a.entity), Val::Int(sid), Val::Text(name), Val::Text(arch)])
-            .collect();
-        if !rows.is_empty() {
-            rows::insert_many(tx.conn, "softwareversions", &["entities_id", "softwares_id", "name", "arch"], &rows)?;
-            versions = load_versions(tx, &sids)?;
-        }
-    }
-    Ok(keys.iter().map(|k| k.as_ref().and_then(|k| versions.get(k).copied())).collect())
-}
-
-fn dedup<T: Eq + std::hash::Hash + Clone>(items: impl IntoIterator<Item = T>) -> Vec<T> {
-    let mut seen = std::collections::HashSet::new();
-    items.into_iter().filter(|i| seen.insert(i.clone())).collect()
-}
-
-fn load_software(tx: &mut Tx, a: &Asset, wanted: &[(String, i64)]) -> Result<HashMap<(String, i64), i64>> {
-    let names: Vec<String> = dedup(wanted.iter().map(|(n, _)| n.clone()));
-    let mut out = HashMap::new();
-    for chunk in names.chunks(500) {
-        let found = rows::select(tx.conn, "softwares", &["name", "manufacturers_id"], |s| {
-            s.push(" WHERE t.\"entities_id\" = ").bind(a.entity);
-            s.push(" AND t.\"is_deleted\" = 0 AND t.\"is_template\" = 0 AND t.\"name\"");
-            push_in(s, chunk.iter().map(|n| Val::Text(n.clone())));
-        })?;
-        for r in found {
-            let key = (r["name"].as_str().unwrap_or_default().to_string(), r["manufacturers_id"].as_i64().unwrap_or(0));
-            let id = r["id"].as_i64().unwrap_or(0);
-            out.entry(key).and_modify(|v: &mut i64| *v = (*v).min(id)).or_insert(id);
-        }
-    }
-    Ok(out)
-}
-
-fn load_versions(tx: &mut Tx, sids: &[i64]) -> Result<HashMap<(i64, String, String), i64>> {
-    let mut out = HashMap::new();
-    for chunk in sids.chunks(500) {
-        let found = rows::select(tx.conn, "softwareversions", &["softwares_id", "name", "arch"], |s| {
-            s.push(" WHERE t.\"softwares_id\"");
-            push_in(s, chunk.iter().map(|i| Val::Int(*i)));
-        })?;
-        for r in found {
-            let key = (
-                r["softwares_id"].as_i64().unwrap_or(0),
-                r["name"].as_str().unwrap_or_default().to_string(),
-                r["arch"].as_str().unwrap_or_default().to_string(),
-            );
-            let id = r["id"].as_i64().unwrap_or(0);
-            out.entry(key).and_modify(|v: &mut i64| *v = (*v).min(id)).or_insert(id);
-        }
-    }
-    Ok(out)
-}
-
 pub fn softwares(tx: &mut Tx, a: &Asset, list: &[Software]) -> Result<Counts> {
-    let versions = software_versions(tx, a, list)?;
+    let versions = super::software::versions(tx, a.entity, list)?;
     let mut seen = std::collections::HashSet::new();
     let desired: Vec<Row> = list
         .iter()

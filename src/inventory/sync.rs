@@ -62,10 +62,7 @@ impl Spec {
 
     /// How many dynamic rows the parent has in this section.
     pub fn count(&self, conn: &mut DbConn) -> Result<i64> {
-        let mut sql = Sql::new(conn.backend());
-        sql.push("SELECT COUNT(*) AS n FROM ").ident(self.table).push(" t");
-        self.push_owner(&mut sql);
-        Ok(sql.load_ints(conn)?.into_iter().next().unwrap_or(0))
+        Ok(count_many(conn, std::slice::from_ref(self))?.into_iter().next().unwrap_or(0))
     }
 
     /// Reconcile; returns the id of each desired row, in order, when `need_ids`.
@@ -136,4 +133,29 @@ impl Spec {
         }
         Ok((ids, counts))
     }
+}
+
+/// Row counts of several sections in one round trip (each count is tagged with its
+/// position, as UNION ALL does not promise an order).
+pub fn count_many(conn: &mut DbConn, specs: &[Spec]) -> Result<Vec<i64>> {
+    if specs.is_empty() {
+        return Ok(Vec::new());
+    }
+    const SHIFT: i64 = 1 << 32;
+    let mut sql = Sql::new(conn.backend());
+    for (i, spec) in specs.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push("SELECT CAST(").bind(i as i64 * SHIFT).push(" AS BIGINT) + COUNT(*) AS n FROM ").ident(spec.table);
+        sql.push(" t");
+        spec.push_owner(&mut sql);
+    }
+    let mut out = vec![0; specs.len()];
+    for packed in sql.load_ints(conn)? {
+        if let Some(slot) = out.get_mut((packed / SHIFT) as usize) {
+            *slot = packed % SHIFT;
+        }
+    }
+    Ok(out)
 }
