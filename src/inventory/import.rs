@@ -13,6 +13,7 @@ use crate::config::InventorySettings;
 use crate::db::sql::{Sql, Val};
 use crate::db::DbConn;
 use crate::itemtypes::store::{self, Actor};
+use std::sync::Arc;
 
 /// What the HTTP layer knows about the agent.
 #[derive(Debug, Clone, Default)]
@@ -55,13 +56,32 @@ pub fn parse_rules(s: &str) -> std::result::Result<Vec<Rule>, String> {
         .collect()
 }
 
-pub fn import(conn: &mut DbConn, inv: &Inventory, cfg: &InventorySettings, info: &AgentInfo) -> Result<Outcome> {
+/// Import one inventory atomically. On PostgreSQL each import is its own transaction;
+/// on SQLite, imports arriving together share one transaction (and one commit), each
+/// inside its own savepoint, so one failing inventory leaves the others untouched.
+pub fn import(conn: &mut DbConn, inv: Arc<Inventory>, cfg: &InventorySettings, info: AgentInfo) -> Result<Outcome> {
     let rules = parse_rules(&cfg.match_rules).map_err(ImportError::Internal)?;
     if inv.computer.name.is_none() {
         // GLPI's first rule: a computer without a name is refused.
         return Err(ImportError::Refused("Import refused: the inventory has no hardware name".into()));
     }
-    rows::write_tx(conn, |conn| {
+    match conn.backend() {
+        crate::db::Backend::Postgres => rows::write_tx(conn, |conn| import_one(conn, &inv, &rules, cfg, &info)),
+        crate::db::Backend::Sqlite => super::batch::submit(conn, inv, info, |conn, inv, info| {
+            use diesel::Connection;
+            conn.transaction(|conn| import_one(conn, inv, &rules, cfg, info))
+        }),
+    }
+}
+
+fn import_one(
+    conn: &mut DbConn,
+    inv: &Inventory,
+    rules: &[Rule],
+    cfg: &InventorySettings,
+    info: &AgentInfo,
+) -> Result<Outcome> {
+    {
         // Two imports of the same machine (same agent, serial, UUID or name) run one
         // after the other, so the second one finds what the first created.
         let c = &inv.computer;
@@ -72,7 +92,7 @@ pub fn import(conn: &mut DbConn, inv: &Inventory, cfg: &InventorySettings, info:
         rows::lock(conn, &keys)?;
         let mut tx = Tx::new(conn);
         let entity = super::routing::entity_for_tag(&mut tx, &inv.tag, cfg.quarantine_entity)?;
-        let matched = find_computer(&mut tx, c, &rules)?;
+        let matched = find_computer(&mut tx, c, rules)?;
         let (asset, mut summary) = upsert_computer(&mut tx, inv, matched, entity)?;
         upsert_agent(tx.conn, inv, Some(asset.id), info)?;
         let changed = import_sections(&mut tx, inv, &asset, &mut summary)?;
@@ -85,7 +105,7 @@ pub fn import(conn: &mut DbConn, inv: &Inventory, cfg: &InventorySettings, info:
             store::log(tx.conn, "Computer", asset.id, action, 0, "", msg.trim_end_matches("; "), &actor)?;
         }
         Ok(Outcome { computer_id: asset.id, entity_id: entity, created: asset.fresh, changed })
-    })
+    }
 }
 
 fn first_id(tx: &mut Tx, sql: &Sql) -> Result<Option<i64>> {

@@ -8,6 +8,7 @@
 //! `sections` and `sync` for the components, `rows` for the SQL), and answered the way
 //! each agent expects (`protocol`, `routes`).
 
+pub mod batch;
 pub mod decode;
 pub mod import;
 pub mod json;

@@ -255,7 +255,8 @@ async fn import_doc(state: &State, doc: Value, format: Format, info: AgentInfo) 
     if let Some(v) = schema::violations(&doc) {
         return Err(Reply::error(format, 400, &format!("JSON does not validate. Violations:\n{v}")));
     }
-    let inv = json::to_model(&doc);
+    let inv = std::sync::Arc::new(json::to_model(&doc));
+    drop(doc);
     if inv.itemtype != "Computer" {
         return Err(Reply::error(format, 400, &format!("Inventory of itemtype '{}' is not supported", inv.itemtype)));
     }
@@ -268,7 +269,7 @@ async fn import_doc(state: &State, doc: Value, format: Format, info: AgentInfo) 
             // serialization failure) is retried: the second try sees the first's rows.
             let mut attempt = 0;
             loop {
-                match import::import(c, &inv, &cfg, &info) {
+                match import::import(c, std::sync::Arc::clone(&inv), &cfg, info.clone()) {
                     Err(ImportError::Db(diesel::result::Error::DatabaseError(kind, _)))
                         if attempt < 2
                             && matches!(

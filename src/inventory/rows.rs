@@ -45,14 +45,6 @@ pub type Result<T> = std::result::Result<T, ImportError>;
 /// back and becomes an error.
 pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) -> Result<T> {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    // SQLite has one writer at a time anyway. Queuing imports on a mutex wakes the next
-    // one as soon as the previous commits, where SQLite's busy handler would sleep and
-    // poll (tens of ms per retry under a burst of agents).
-    static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _writer = match conn {
-        DbConn::Sqlite(_) => Some(SQLITE_WRITER.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
-        DbConn::Postgres(_) => None,
-    };
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Postgres(c) => {

@@ -18,10 +18,28 @@ fn schema() -> &'static Value {
     SCHEMA.get_or_init(|| serde_json::from_str(SCHEMA_TEXT).expect("embedded schema is valid JSON"))
 }
 
+/// Where a value is, written out only when it is reported (`#->properties:a->items:3`).
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Property(&'a Path<'a>, &'a str),
+    Item(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => f.write_str("#"),
+            Path::Property(parent, k) => write!(f, "{parent}->properties:{k}"),
+            Path::Item(parent, i) => write!(f, "{parent}->items:{i}"),
+        }
+    }
+}
+
 /// All violations, one per line, each line ending with `\n` (GLPI's message layout).
 pub fn violations(doc: &Value) -> Option<String> {
     let mut out = Vec::new();
-    check(schema(), doc, "#", &mut out);
+    check(schema(), doc, Path::Root, &mut out);
     if out.is_empty() {
         return None;
     }
@@ -73,7 +91,7 @@ fn enumeration(pattern: &str) -> Option<Vec<&str>> {
     alts.iter().all(|a| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(alts)
 }
 
-fn check(node: &Value, v: &Value, path: &str, out: &mut Vec<String>) {
+fn check(node: &Value, v: &Value, path: Path<'_>, out: &mut Vec<String>) {
     let node = resolve(node);
     if let Some(ty) = node.get("type").and_then(Value::as_str) {
         if !type_ok(ty, v) {
@@ -94,14 +112,14 @@ fn check(node: &Value, v: &Value, path: &str, out: &mut Vec<String>) {
             for req in node.get("required").and_then(Value::as_array).into_iter().flatten() {
                 if let Some(r) = req.as_str() {
                     if !obj.contains_key(r) {
-                        let at = if path == "#" { String::new() } else { format!(" at {path}") };
+                        let at = if matches!(path, Path::Root) { String::new() } else { format!(" at {path}") };
                         out.push(format!("Required property missing: {r}, data: {}{at}", show(v)));
                     }
                 }
             }
             for (k, child) in obj {
                 match props.and_then(|p| p.get(k)) {
-                    Some(sub) => check(sub, child, &format!("{path}->properties:{k}"), out),
+                    Some(sub) => check(sub, child, Path::Property(&path, k), out),
                     None if node.get("additionalProperties") == Some(&Value::Bool(false)) => {
                         out.push(format!("Additional properties not allowed: {k} at {path}"));
                     }
@@ -112,7 +130,7 @@ fn check(node: &Value, v: &Value, path: &str, out: &mut Vec<String>) {
         Value::Array(items) => {
             if let Some(item_schema) = node.get("items") {
                 for (i, item) in items.iter().enumerate() {
-                    check(item_schema, item, &format!("{path}->items:{i}"), out);
+                    check(item_schema, item, Path::Item(&path, i), out);
                     if out.len() > 20 {
                         return;
                     }
