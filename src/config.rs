@@ -53,6 +53,46 @@ pub struct ServeSettings {
     /// Public base URL of Parc, as the CAS server redirects back to it (`…/auth/cas/callback`).
     #[arg(long, env = "PARC_PUBLIC_URL", default_value = "http://localhost:8080")]
     pub public_url: String,
+    #[command(flatten)]
+    pub inventory: InventorySettings,
+}
+
+/// The agent inventory endpoints (`/front/inventory.php` and friends).
+#[derive(Debug, Clone, Args)]
+pub struct InventorySettings {
+    /// Largest inventory accepted, in bytes, after decompression (bigger ones get 413).
+    #[arg(long = "inventory-max-bytes", env = "PARC_INVENTORY_MAX_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_bytes: usize,
+    /// Entity id receiving computers whose TAG names no known establishment; by default an
+    /// entity "Quarantaine" under the root, created on first need.
+    #[arg(long = "inventory-quarantine-entity", env = "PARC_INVENTORY_QUARANTINE_ENTITY")]
+    pub quarantine_entity: Option<i64>,
+    /// HTTP Basic user required from agents (no authentication when unset).
+    #[arg(long = "inventory-user", env = "PARC_INVENTORY_USER")]
+    pub user: Option<String>,
+    /// HTTP Basic password required from agents, with `PARC_INVENTORY_USER`.
+    #[arg(long = "inventory-password", env = "PARC_INVENTORY_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// Ordered rules matching an incoming computer to an existing one, comma-separated,
+    /// among `serial+uuid`, `serial`, `uuid`, `mac`, `name` (GLPI's defaults).
+    #[arg(
+        long = "inventory-match-rules",
+        env = "PARC_INVENTORY_MATCH_RULES",
+        default_value = "serial+uuid,serial,name"
+    )]
+    pub match_rules: String,
+}
+
+impl Default for InventorySettings {
+    fn default() -> Self {
+        InventorySettings {
+            max_bytes: 32 * 1024 * 1024,
+            quarantine_entity: None,
+            user: None,
+            password: None,
+            match_rules: "serial+uuid,serial,name".into(),
+        }
+    }
 }
 
 impl ServeSettings {
@@ -69,6 +109,7 @@ impl ServeSettings {
             cas_url: None,
             cas_version: 2,
             public_url: "http://localhost:8080".into(),
+            inventory: InventorySettings { max_bytes: 4 * 1024 * 1024, ..InventorySettings::default() },
         }
     }
 }

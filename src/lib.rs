@@ -14,6 +14,7 @@ pub mod entities;
 pub mod error;
 pub mod glpi;
 pub mod interventions;
+pub mod inventory;
 pub mod items;
 pub mod itemtypes;
 pub mod reports;

@@ -89,9 +89,16 @@ impl DbUrl {
                 let mut c = diesel::SqliteConnection::establish(path)?;
                 // busy_timeout first: setting WAL on a fresh file while other pool
                 // connections open would otherwise fail with "database is locked".
+                // Reads go through a shared memory map and each connection keeps up to
+                // 16 MiB of pages: large tables (software installations) are read and
+                // re-read by every inventory import. Checkpoints (which fsync) run in the
+                // background (see `checkpoint_in_background`); a commit only checkpoints
+                // itself if the WAL grows past 256 MiB.
                 c.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                     PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456; \
+                     PRAGMA wal_autocheckpoint = 65536; PRAGMA journal_size_limit = 67108864;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(c))
@@ -170,6 +177,9 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager(url.clone()))
             .map_err(|e| anyhow::anyhow!("cannot open the database pool: {e}"))?;
+        if url.backend() == Backend::Sqlite {
+            checkpoint_in_background(pool.clone());
+        }
         Ok(Db { pool, backend: url.backend(), tree: Default::default() })
     }
 
@@ -190,6 +200,22 @@ impl Db {
         })
         .await
         .map_err(|_| E::from(DbError::Canceled))?
+    }
+}
+
+/// Copy the SQLite WAL back into the database every half second, off the request path:
+/// a checkpoint fsyncs, and with SQLite's default every few commits would pay for it.
+fn checkpoint_in_background(pool: Pool) {
+    let spawned = std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || loop {
+        std::thread::sleep(Duration::from_millis(500));
+        if let Ok(mut c) = pool.get() {
+            if let Err(e) = c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+                tracing::warn!(error = %e, "background WAL checkpoint failed");
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no background WAL checkpoints; commits will checkpoint");
     }
 }
 

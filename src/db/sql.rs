@@ -157,6 +157,15 @@ impl Sql {
         Ok(rows.into_iter().map(|r| r.n).collect())
     }
 
+    /// Load typed rows, for hot paths where building JSON per row would cost too much.
+    pub fn load_rows<T>(&self, conn: &mut DbConn) -> QueryResult<Vec<T>>
+    where
+        T: QueryableByName<super::MultiBackend> + 'static,
+    {
+        tracing::trace!(sql = %self.text, "load rows");
+        self.boxed().load(conn)
+    }
+
     /// Load rows whose single column `s` is text.
     pub fn load_strings(&self, conn: &mut DbConn) -> QueryResult<Vec<String>> {
         let rows: Vec<TextRow> = self.boxed().load(conn)?;

@@ -276,9 +276,29 @@ fn with_section(
             .collect();
             for mut r in rows {
                 let kind = r["instantiation_type"].as_str().unwrap_or("NetworkPortEthernet").to_string();
+                let ips = poly_rows(
+                    c,
+                    it("IPAddress"),
+                    "NetworkPort",
+                    r["id"].as_i64().unwrap_or(0),
+                    " AND t.\"is_deleted\" = 0",
+                )?;
                 if let Some(o) = r.as_object_mut() {
                     if let Some(pid) = o.shift_remove("id") {
                         o.insert("netport_id".into(), pid);
+                    }
+                    // GLPI nests addresses under the port's NetworkName; Parc stores them on
+                    // the port itself, so the name block is synthetic (id 0).
+                    if !ips.is_empty() {
+                        let addresses: Vec<Value> = ips
+                            .iter()
+                            .map(|ip| json!({"id": ip["id"].to_string(), "name": ip["name"], "IPNetwork": []}))
+                            .collect();
+                        let name = o.get("name").cloned().unwrap_or(Value::Null);
+                        o.insert(
+                            "NetworkName".into(),
+                            json!({"id": 0, "name": name, "fqdns_id": 0, "FQDN": {"id": 0, "name": null, "fqdn": null}, "IPAddress": addresses}),
+                        );
                     }
                 }
                 if let Some(Value::Array(a)) = by_type.get_mut(&kind) {

@@ -281,6 +281,16 @@ pub static ALL: &[ItemTypeDef] = &[
         children: &[],
     },
     ItemTypeDef {
+        name: "IPAddress",
+        table: "ipaddresses",
+        fields: "id:int · entities_id:int=0 · items_id:int=0 · itemtype:str! · version:int?=0 · name:str? · is_deleted:int=0 · is_dynamic:int=0 · mainitems_id:int=0 · mainitemtype:str?",
+        right: "networking",
+        kind: Kind::Relation,
+        parent: Parent::Poly,
+        hidden: &[],
+        children: &[],
+    },
+    ItemTypeDef {
         name: "Item_Disk",
         table: "items_disks",
         fields: "id:int · entities_id:int=0 · itemtype:str? · items_id:int=0 · name:str? · device:str? · mountpoint:str? · filesystems_id:int=0 · totalsize:int=0 · freesize:int=0 · is_deleted:int=0 · is_dynamic:int=0 · encryption_status:int=0 · encryption_tool:str? · encryption_algorithm:str? · encryption_type:str? · date_mod:dt? · date_creation:dt?",

@@ -36,13 +36,15 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 }
 
 /// actix answers some errors itself (405, oversized payloads before extractors...) with
-/// plain text: wrap those in the native JSON error body. JSON bodies pass untouched.
+/// plain text: wrap those in the native JSON error body. JSON bodies pass untouched, and
+/// so do the agent protocol's answers, whose exact bytes agents depend on.
 pub fn json_errors<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_json =
         res.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
             v.starts_with("application/json") || v.starts_with("application/xml") || v.starts_with("application/x-")
         });
-    if is_json || res.status().is_success() || res.request().path().starts_with("/front/") {
+    let agent_answer = res.response().extensions().contains::<crate::inventory::AgentAnswer>();
+    if is_json || agent_answer || res.status().is_success() || res.request().path().starts_with("/front/") {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -5,6 +5,7 @@ mod errors;
 mod foundation;
 mod helpers;
 mod interventions;
+mod inventory;
 mod items;
 mod native;
 mod reports;

@@ -1,0 +1,61 @@
+//! Grouped commits on SQLite. SQLite has one writer at a time, and the commit of a first
+//! import writes ~900 index pages, mostly the same pages for every computer of a lycée.
+//! Imports that arrive while another one is writing are queued; whoever gets the writer
+//! lock next runs every queued import in one transaction, each in its own savepoint, and
+//! hands each caller its own result. A waiting import wakes as soon as the lock is free,
+//! where SQLite's busy handler would sleep and poll.
+
+use super::import::{AgentInfo, Outcome};
+use super::model::Inventory;
+use super::rows::{self, ImportError, Result};
+use crate::db::DbConn;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+type Slot = Arc<Mutex<Option<Result<Outcome>>>>;
+
+struct Job {
+    inv: Arc<Inventory>,
+    info: AgentInfo,
+    slot: Slot,
+}
+
+static QUEUE: Mutex<Vec<Job>> = Mutex::new(Vec::new());
+static WRITER: Mutex<()> = Mutex::new(());
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Queue one import and wait until it has run, in this call or in another caller's
+/// batch. `run` imports one inventory inside the shared transaction (as a savepoint).
+pub fn submit(
+    conn: &mut DbConn,
+    inv: Arc<Inventory>,
+    info: AgentInfo,
+    run: impl Fn(&mut DbConn, &Inventory, &AgentInfo) -> Result<Outcome>,
+) -> Result<Outcome> {
+    let slot: Slot = Arc::new(Mutex::new(None));
+    lock(&QUEUE).push(Job { inv, info, slot: slot.clone() });
+    let _writer = lock(&WRITER);
+    let done = lock(&slot).take();
+    if let Some(done) = done {
+        return done;
+    }
+    let jobs = std::mem::take(&mut *lock(&QUEUE));
+    let outcome = rows::write_tx(conn, |c| Ok(jobs.iter().map(|j| run(c, &j.inv, &j.info)).collect::<Vec<_>>()));
+    match outcome {
+        Ok(results) => {
+            for (job, result) in jobs.iter().zip(results) {
+                *lock(&job.slot) = Some(result);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, imports = jobs.len(), "grouped inventory commit failed");
+            for job in &jobs {
+                *lock(&job.slot) = Some(Err(ImportError::Internal(format!("commit failed: {e}"))));
+            }
+        }
+    }
+    let mine = lock(&slot).take();
+    mine.unwrap_or_else(|| Err(ImportError::Internal("import not run".into())))
+}

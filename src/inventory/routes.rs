@@ -1,0 +1,306 @@
+//! The URLs agents are pointed at, all served by one handler as GLPI does: `/` (POST
+//! only), `/front/inventory.php`, `/Inventory`, `/marketplace/glpiinventory/`,
+//! `/plugins/glpiinventory/`, `/plugins/fusioninventory/` and `/ocsinventory` (where
+//! FusionInventory 2.6 posts when its server URL has no path), with any trailing path.
+
+use super::decode::{self, DecodeError, Encoding, Hint};
+use super::import::{self, AgentInfo};
+use super::protocol::{Format, Reply};
+use super::rows::ImportError;
+use super::{json, schema, xml};
+use crate::startup::State;
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde_json::Value;
+
+/// Marks protocol answers so that the JSON error fallback leaves them as they are.
+#[derive(Debug, Clone, Copy)]
+pub struct AgentAnswer;
+
+const PREFIXES: &[&str] = &[
+    "/front/inventory.php",
+    "/Inventory",
+    "/marketplace/glpiinventory",
+    "/plugins/glpiinventory",
+    "/plugins/fusioninventory",
+    "/ocsinventory",
+];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    // On `/` only POST is the agent protocol; other methods keep the app's behaviour.
+    cfg.service(web::resource("/").route(web::post().to(agent)).default_service(web::to(root_other)));
+    for prefix in PREFIXES {
+        cfg.service(web::scope(prefix).default_service(web::to(agent)));
+    }
+}
+
+fn mark(mut resp: HttpResponse) -> HttpResponse {
+    resp.extensions_mut().insert(AgentAnswer);
+    resp
+}
+
+/// The legacy FusionInventory REST call (`GET ?action=getConfig…`) is not implemented,
+/// by GLPI either; the agent then skips those tasks.
+fn legacy_rest(req: &HttpRequest) -> Option<HttpResponse> {
+    (req.method() == Method::GET && req.query_string().split('&').any(|p| p.starts_with("action="))).then(|| {
+        mark(
+            HttpResponse::BadRequest()
+                .content_type("application/json")
+                .insert_header((header::CACHE_CONTROL, "no-cache,no-store"))
+                .body(Reply::json_error(400, "Protocol not supported").body),
+        )
+    })
+}
+
+async fn root_other(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    match legacy_rest(&req) {
+        Some(resp) => Ok(resp),
+        None => Ok(crate::routes::not_found(req).await?),
+    }
+}
+
+/// Authorization: Basic, when `PARC_INVENTORY_USER` and `PARC_INVENTORY_PASSWORD` are set.
+fn authorized(req: &HttpRequest, cfg: &crate::config::InventorySettings) -> bool {
+    use base64::Engine;
+    use sha2::Digest;
+    let (Some(user), Some(password)) = (&cfg.user, &cfg.password) else { return true };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .unwrap_or_default();
+    // Compare digests: equal length, no early exit on the first differing byte.
+    let expected = sha2::Sha256::digest(format!("{user}:{password}").as_bytes());
+    let got = sha2::Sha256::digest(&given);
+    expected.iter().zip(got.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+/// How to answer: the request's compression and the headers GLPI echoes.
+struct Echo {
+    enc: Encoding,
+    compressed_type: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Echo {
+    fn new(req: &HttpRequest, content_type: &str) -> Echo {
+        let headers = ["GLPI-Agent-ID", "GLPI-Request-ID"]
+            .into_iter()
+            .filter_map(|h| req.headers().get(h).and_then(|v| v.to_str().ok()).map(|v| (h.to_string(), v.to_string())))
+            .collect();
+        let ct = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        Echo { enc: Encoding::Identity, compressed_type: ct, headers }
+    }
+
+    fn respond(&self, reply: Reply) -> HttpResponse {
+        let body = decode::compress(self.enc, reply.body.as_bytes());
+        let content_type = match (self.enc, reply.format) {
+            (Encoding::Identity, Format::Json) => "application/json".to_string(),
+            (Encoding::Identity, Format::Xml) => "application/xml".to_string(),
+            // A sniffed body had no compression type to echo: use the agents' own.
+            (enc, _) if !self.compressed_type.starts_with("application/x-") => match enc {
+                Encoding::Gzip => "application/x-compress-gzip".into(),
+                Encoding::Deflate => "application/x-compress-deflate".into(),
+                _ => "application/x-compress-zlib".into(),
+            },
+            _ => self.compressed_type.clone(),
+        };
+        let mut b =
+            HttpResponse::build(StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+        b.insert_header((header::CONTENT_TYPE, content_type))
+            .insert_header((header::CACHE_CONTROL, "no-cache,no-store"))
+            .insert_header((header::PRAGMA, "no-cache"));
+        for (k, v) in &self.headers {
+            b.insert_header((k.as_str(), v.as_str()));
+        }
+        mark(b.body(body))
+    }
+}
+
+fn too_large(hint: Hint, max: usize) -> Reply {
+    let format = if hint == Hint::Json { Format::Json } else { Format::Xml };
+    Reply::error(format, 413, &format!("Inventory too large: the limit is {max} bytes once decompressed"))
+}
+
+pub async fn agent(req: HttpRequest, mut payload: web::Payload, state: State) -> HttpResponse {
+    if req.method() != Method::POST {
+        // GLPI: 405 with an empty body on a plain GET of the inventory URL.
+        return legacy_rest(&req)
+            .unwrap_or_else(|| mark(HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, "POST")).finish()));
+    }
+    let cfg = &state.settings.inventory;
+    if !authorized(&req, cfg) {
+        return mark(
+            HttpResponse::Unauthorized()
+                .insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"GLPI inventory\""))
+                .finish(),
+        );
+    }
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let mut echo = Echo::new(&req, &content_type);
+    let (announced, hint) = match decode::classify(&content_type) {
+        Ok(c) => c,
+        Err(_) => {
+            return mark(
+                HttpResponse::UnsupportedMediaType()
+                    .content_type("text/html; charset=UTF-8")
+                    .body("Unsupported compression"),
+            )
+        }
+    };
+    let max = cfg.max_bytes;
+    let mut raw = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else { return echo.respond(Reply::xml_error(400, "XML not well formed!")) };
+        if raw.len() + chunk.len() > max {
+            return echo.respond(too_large(hint, max));
+        }
+        raw.extend_from_slice(&chunk);
+    }
+    let sniffed = announced == Encoding::Identity && hint == Hint::Guess;
+    echo.enc = if sniffed { decode::sniff(&raw) } else { announced };
+    let body = match decode::inflate(echo.enc, &raw, max) {
+        Ok(b) => b,
+        Err(DecodeError::TooLarge) => return echo.respond(too_large(hint, max)),
+        // Looked compressed but was not: read it as sent.
+        Err(_) if sniffed => {
+            echo.enc = Encoding::Identity;
+            raw
+        }
+        Err(_) => return echo.respond(Reply::xml_error(400, "XML not well formed!")),
+    };
+    drop(payload);
+    let agent_id = req.headers().contains_key("GLPI-Agent-ID");
+    let info = AgentInfo {
+        useragent: req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
+        remote_addr: req.connection_info().realip_remote_addr().map(|a| a.to_string()),
+    };
+    let json_mode = match hint {
+        Hint::Json => true,
+        Hint::Xml => false,
+        Hint::Guess => body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'),
+    };
+    let reply = if json_mode {
+        json_request(&state, &body, agent_id, info).await
+    } else {
+        xml_request(&state, &body, agent_id, info).await
+    };
+    echo.respond(reply)
+}
+
+async fn json_request(state: &State, body: &[u8], agent_id: bool, info: AgentInfo) -> Reply {
+    let doc: Value = match serde_json::from_slice(body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => return Reply::json_error(400, "JSON not well formed!"),
+    };
+    let action = doc.get("action").or_else(|| doc.get("query")).and_then(Value::as_str).unwrap_or("inventory");
+    match action.to_ascii_lowercase().as_str() {
+        "contact" => contact(state, &doc, info).await,
+        "get_params" => Reply::params(),
+        "inventory" => match import_doc(state, doc, Format::Json, info).await {
+            Ok(()) if agent_id => Reply::ok(),
+            Ok(()) => Reply::legacy_send(),
+            Err(r) => r,
+        },
+        _ => Reply::unsupported(Format::Json, action),
+    }
+}
+
+async fn xml_request(state: &State, body: &[u8], agent_id: bool, info: AgentInfo) -> Reply {
+    let request = match xml::parse(body) {
+        Ok(r) => r,
+        Err(xml::XmlError::NotWellFormed) => return Reply::xml_error(400, "XML not well formed!"),
+        Err(xml::XmlError::Dtd) => return Reply::xml_error(400, "XML with a DTD or entity declarations is refused"),
+    };
+    match request.query.as_str() {
+        // A GLPI Agent says so with its header and gets the native answer: it then
+        // switches to JSON for good.
+        "PROLOG" if agent_id => Reply::ok(),
+        "PROLOG" => Reply::prolog(),
+        "INVENTORY" => match import_doc(state, request.to_json(), Format::Xml, info).await {
+            Ok(()) => Reply::xml_inventory(),
+            Err(r) => r,
+        },
+        other => Reply::unsupported(Format::Xml, other),
+    }
+}
+
+/// CONTACT refreshes the agent record (by deviceid) and hands out the task list.
+async fn contact(state: &State, doc: &Value, info: AgentInfo) -> Reply {
+    let tasks: Vec<String> = ["enabled-tasks", "installed-tasks"]
+        .iter()
+        .find_map(|k| doc.get(*k).and_then(Value::as_array))
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    let text = |k: &str| doc.get(k).and_then(Value::as_str).unwrap_or("").trim().to_string();
+    let inv = super::model::Inventory {
+        deviceid: text("deviceid"),
+        tag: text("tag"),
+        agent_version: text("version"),
+        ..Default::default()
+    };
+    let saved = state.db.run(move |c| super::rows::write_tx(c, |c| import::upsert_agent(c, &inv, None, &info))).await;
+    if let Err(e) = saved {
+        tracing::error!(error = %e, "agent contact not recorded");
+        return Reply::json_error(500, "Agent contact could not be recorded");
+    }
+    Reply::contact(&tasks)
+}
+
+/// Validate and import an inventory document; the error is the protocol answer.
+async fn import_doc(state: &State, doc: Value, format: Format, info: AgentInfo) -> Result<(), Reply> {
+    if let Some(v) = schema::violations(&doc) {
+        return Err(Reply::error(format, 400, &format!("JSON does not validate. Violations:\n{v}")));
+    }
+    let inv = std::sync::Arc::new(json::to_model(&doc));
+    drop(doc);
+    if inv.itemtype != "Computer" {
+        return Err(Reply::error(format, 400, &format!("Inventory of itemtype '{}' is not supported", inv.itemtype)));
+    }
+    let cfg = state.settings.inventory.clone();
+    let started = std::time::Instant::now();
+    let result = state
+        .db
+        .run(move |c| {
+            // A conflict with a concurrent import (another backend's unique index, a
+            // serialization failure) is retried: the second try sees the first's rows.
+            let mut attempt = 0;
+            loop {
+                match import::import(c, std::sync::Arc::clone(&inv), &cfg, info.clone()) {
+                    Err(ImportError::Db(diesel::result::Error::DatabaseError(kind, _)))
+                        if attempt < 2
+                            && matches!(
+                                kind,
+                                diesel::result::DatabaseErrorKind::UniqueViolation
+                                    | diesel::result::DatabaseErrorKind::SerializationFailure
+                            ) =>
+                    {
+                        attempt += 1;
+                    }
+                    other => return other,
+                }
+            }
+        })
+        .await;
+    match result {
+        Ok(o) => {
+            tracing::info!(
+                computer = o.computer_id,
+                entity = o.entity_id,
+                created = o.created,
+                changed = o.changed,
+                ms = started.elapsed().as_millis() as u64,
+                "inventory imported"
+            );
+            Ok(())
+        }
+        Err(ImportError::Refused(m)) => Err(Reply::error(format, 400, &m)),
+        Err(e) => {
+            tracing::error!(error = %e, "inventory import failed");
+            Err(Reply::error(format, 500, "Inventory import failed"))
+        }
+    }
+}
