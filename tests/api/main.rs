@@ -3,6 +3,7 @@
 mod directory;
 mod errors;
 mod foundation;
+mod golden;
 mod helpers;
 mod interventions;
 mod inventory;
