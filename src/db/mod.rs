@@ -177,8 +177,8 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager(url.clone()))
             .map_err(|e| anyhow::anyhow!("cannot open the database pool: {e}"))?;
-        if url.backend() == Backend::Sqlite {
-            checkpoint_in_background(pool.clone());
+        if let DbUrl::Sqlite(path) = &url {
+            checkpoint_in_background(pool.clone(), format!("{path}-wal"));
         }
         Ok(Db { pool, backend: url.backend(), tree: Default::default() })
     }
@@ -205,13 +205,25 @@ impl Db {
 
 /// Copy the SQLite WAL back into the database every half second, off the request path:
 /// a checkpoint fsyncs, and with SQLite's default every few commits would pay for it.
-fn checkpoint_in_background(pool: Pool) {
+/// PASSIVE never blocks writers. Under constant writes the WAL is then never started over
+/// and grows (and page lookups with it), so past 64 MiB a RESTART lets the next writer
+/// start it over; it blocks writers briefly and waits at most 200 ms for readers.
+fn checkpoint_in_background(pool: Pool, wal: String) {
     let spawned = std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || loop {
         std::thread::sleep(Duration::from_millis(500));
-        if let Ok(mut c) = pool.get() {
-            if let Err(e) = c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
-                tracing::warn!(error = %e, "background WAL checkpoint failed");
-            }
+        let Ok(mut c) = pool.get() else { continue };
+        let big = std::fs::metadata(&wal).map(|m| m.len() > 64 * 1024 * 1024).unwrap_or(false);
+        let sql = if big {
+            "PRAGMA wal_checkpoint(PASSIVE); PRAGMA busy_timeout = 200; PRAGMA wal_checkpoint(RESTART);"
+        } else {
+            "PRAGMA wal_checkpoint(PASSIVE);"
+        };
+        let done = c.batch_execute(sql);
+        if big {
+            let _ = c.batch_execute("PRAGMA busy_timeout = 10000;");
+        }
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "background WAL checkpoint failed");
         }
     });
     if let Err(e) = spawned {
