@@ -136,24 +136,10 @@ fn may_write(
     Ok(true)
 }
 
+/// One transaction: diesel rolls back when `f` returns an error.
 fn transaction<T>(c: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, Refusal>) -> Result<T, Refusal> {
     use diesel::Connection;
-    let mut out = None;
-    let res = c.transaction::<(), diesel::result::Error, _>(|c| match f(c) {
-        Ok(v) => {
-            out = Some(Ok(v));
-            Ok(())
-        }
-        Err(r) => {
-            out = Some(Err(r));
-            Err(diesel::result::Error::RollbackTransaction)
-        }
-    });
-    match (res, out) {
-        (_, Some(r)) => r,
-        (Err(e), None) => Err(e.into()),
-        (Ok(()), None) => Err(Refusal::NotFound),
-    }
+    c.transaction(f)
 }
 
 pub fn add_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, input: Value) -> Result<(i64, String), Refusal> {

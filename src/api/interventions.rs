@@ -151,24 +151,10 @@ fn def() -> &'static ItemTypeDef {
     itemtypes::find("PluginOpticIntervention").expect("declared")
 }
 
+/// One transaction: diesel rolls back when `f` returns an error.
 fn transaction<T>(c: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, ApiError>) -> Result<T, ApiError> {
     use diesel::Connection;
-    let mut out = None;
-    let res = c.transaction::<(), diesel::result::Error, _>(|c| match f(c) {
-        Ok(v) => {
-            out = Some(Ok(v));
-            Ok(())
-        }
-        Err(e) => {
-            out = Some(Err(e));
-            Err(diesel::result::Error::RollbackTransaction)
-        }
-    });
-    match (res, out) {
-        (_, Some(r)) => r,
-        (Err(e), None) => Err(e.into()),
-        (Ok(()), None) => Err(ApiError::Internal(anyhow::anyhow!("transaction without result"))),
-    }
+    c.transaction(f)
 }
 
 fn rows(c: &mut DbConn, def: &'static ItemTypeDef, column: &str, id: i64) -> Result<Vec<Value>, ApiError> {

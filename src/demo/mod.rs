@@ -26,11 +26,9 @@ const ACADEMIES: &[(&str, &[(&str, &str)])] = &[
     ("Versailles", &[("078", "Yvelines"), ("091", "Essonne"), ("092", "Hauts-de-Seine"), ("095", "Val-d'Oise")]),
 ];
 
-const UAI_LETTERS: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ";
-
-/// The check letter of a UAI: the 7-digit number modulo 23.
+/// A valid UAI (with its check letter) for a 7-digit number.
 pub fn uai_with_key(digits: u32) -> String {
-    format!("{digits:07}{}", UAI_LETTERS[(digits % 23) as usize] as char)
+    crate::directory::uai::Uai::from_number(digits).map(|u| u.to_string()).unwrap_or_default()
 }
 
 const MAKERS: &[(&str, &[&str])] = &[

@@ -33,6 +33,12 @@ impl Uai {
         Ok(Uai(s))
     }
 
+    /// The UAI of a 7-digit number, with its check letter (used by the demo generator).
+    pub fn from_number(n: u32) -> Option<Uai> {
+        let digits = format!("{n:07}");
+        (digits.len() == 7).then(|| Uai(format!("{digits}{}", check_letter(&digits))))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
