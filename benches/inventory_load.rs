@@ -70,6 +70,8 @@ fn bodies(a: &Args) -> Vec<Vec<u8>> {
 async fn main() {
     let a = parse_args();
     let bodies = bodies(&a);
+    // reqwest is built without a default TLS provider (see Cargo.toml); plain HTTP still needs one set.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build().expect("client");
     let started = Instant::now();
     let results: Vec<(bool, Duration)> = futures_util::stream::iter(bodies)
