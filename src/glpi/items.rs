@@ -121,9 +121,9 @@ async fn get_item(ctx: Ctx, s: Session, def: &'static ItemTypeDef, id: i64) -> G
         })
         .await?;
     if sha1 {
-        use sha2::Digest;
+        use sha1::Digest;
         let json = serde_json::to_string(&row).unwrap_or_default();
-        let d = sha2::Sha256::digest(json.as_bytes());
+        let d = sha1::Sha1::digest(json.as_bytes());
         return ok(&Value::String(d.iter().map(|b| format!("{b:02x}")).collect()));
     }
     ok(&row)

@@ -134,6 +134,8 @@ async fn connections_sub_items_and_multiple_items() {
     assert_eq!(r.status, 200, "{}", r.text);
     let r = app.call(Method::GET, &format!("/api.php/v1/Computer/{pc}"), Some(&t), None).await;
     assert_eq!(r.status, 200);
+    let r = app.get(&format!("/Computer/{pc}?get_sha1=true"), &t).await;
+    assert_eq!(r.body.as_str().map(str::len), Some(40), "a SHA-1 in hex: {}", r.text);
     let r = app.get(&format!("/Computer/{pc}?expand_dropdowns=true&add_keys_names[]=entities_id"), &t).await;
     assert_eq!(r.body["entities_id"], "Région");
     assert_eq!(r.body["_keys_names"]["entities_id"], "Région");
