@@ -171,7 +171,7 @@ pub fn coerce(def: &ItemTypeDef, field: &super::Field, v: &Value) -> StoreResult
     let bad =
         || StoreError::Invalid(format!("Field {} of {} item has a wrong type: {}", field.name, def.name, short(v)));
     let null_or = |fallback: Val| if field.nullable { Val::Null } else { fallback };
-    Ok(match (field.ty, v) {
+    let val = match (field.ty, v) {
         (_, Value::Null) if field.nullable => Val::Null,
         (_, Value::Null) => default_val(field).ok_or_else(bad)?,
         (FieldType::Int, Value::Number(n)) => match n.as_i64() {
@@ -211,7 +211,14 @@ pub fn coerce(def: &ItemTypeDef, field: &super::Field, v: &Value) -> StoreResult
             Val::Float(f)
         }
         _ => return Err(bad()),
-    })
+    };
+    // Integer columns are 32-bit on both backends: refuse here rather than fail in SQL.
+    if let Val::Int(i) = val {
+        if i32::try_from(i).is_err() {
+            return Err(StoreError::Invalid(format!("Field {} of {} item is out of range: {i}", field.name, def.name)));
+        }
+    }
+    Ok(val)
 }
 
 fn short(v: &Value) -> String {

@@ -32,6 +32,9 @@ async fn malformed_and_hostile_input_gets_glpi_errors() {
     let r = app.post("/Computer", &t, json!({"input": {"name": "x", "is_deleted": {"a": 1}}})).await;
     assert_eq!(r.code(), "ERROR_GLPI_ADD");
     assert!(r.body[1].as_str().unwrap().contains("wrong type"));
+    let r = app.post("/Computer", &t, json!({"input": {"name": "x", "locations_id": 99_999_999_999_i64}})).await;
+    assert_eq!(r.code(), "ERROR_GLPI_ADD");
+    assert!(r.body[1].as_str().unwrap().contains("out of range"), "{}", r.text);
     let r = app.post("/Computer", &t, json!({"input": {"name": "x", "date_mod": "yesterday"}})).await;
     assert_eq!(r.code(), "ERROR_GLPI_ADD");
     let r = app
