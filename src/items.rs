@@ -224,7 +224,6 @@ pub fn delete_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, id: i6
         if !may_write(c, s, def, if purge { Op::Purge } else { Op::Delete }, &before)? {
             return Err(Refusal::Right);
         }
-        crate::tickets::before_delete(c, s, def, id, &before, purge)?;
         store::delete(c, def, id, purge, &s.actor())?;
         if def.name == "Entity" {
             crate::entities::changed();

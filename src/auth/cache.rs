@@ -51,16 +51,18 @@ pub struct ClientCache {
 }
 
 impl ClientCache {
+    /// The cached list, if fresh (no database work).
+    pub fn fresh(&self) -> Option<Vec<ApiClient>> {
+        let slot = self.slot.lock().ok()?;
+        slot.as_ref().filter(|(at, _)| at.elapsed() < CLIENTS_TTL).map(|(_, list)| list.clone())
+    }
+
     pub fn get(
         &self,
         load: impl FnOnce() -> diesel::QueryResult<Vec<ApiClient>>,
     ) -> diesel::QueryResult<Vec<ApiClient>> {
-        if let Ok(slot) = self.slot.lock() {
-            if let Some((at, list)) = slot.as_ref() {
-                if at.elapsed() < CLIENTS_TTL {
-                    return Ok(list.clone());
-                }
-            }
+        if let Some(list) = self.fresh() {
+            return Ok(list);
         }
         let list = load()?;
         if let Ok(mut slot) = self.slot.lock() {

@@ -203,11 +203,21 @@ async fn authenticate(ctx: &Ctx) -> Result<Session, GlpiError> {
     let state = ctx.state.clone();
     let digest = token.as_ref().map(|t| crate::auth::token::digest(t)).ok();
     if let Some(s) = digest.as_deref().and_then(|d| state.sessions.get(d)) {
-        let clients = state.clients.get(|| Err(diesel::result::Error::NotFound)).ok();
-        if let Some(clients) = clients {
-            client_for(&clients, ip, &app_token)?;
-            return Ok(s);
-        }
+        // Cached session: at most the client list is read (when its own cache expired).
+        let clients = match state.clients.fresh() {
+            Some(list) => list,
+            None => {
+                let st = state.clone();
+                state
+                    .db
+                    .run(move |c| -> Result<_, GlpiError> {
+                        Ok(st.clients.get(|| crate::auth::session::active_clients(c))?)
+                    })
+                    .await?
+            }
+        };
+        client_for(&clients, ip, &app_token)?;
+        return Ok(s);
     }
     let cache = state.db.tree.clone();
     let st = state.clone();

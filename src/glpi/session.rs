@@ -3,7 +3,6 @@
 use super::error::GlpiError;
 use super::{ok, params, Ctx, GlpiResult};
 use crate::auth::session::{self as sess, AuthError, Session};
-use crate::entities::Tree;
 use serde_json::{json, Map, Value};
 
 pub const GLPI_VERSION: &str = "10.0.19";
@@ -23,6 +22,7 @@ pub async fn init_session(ctx: Ctx) -> GlpiResult {
             true,
         ));
     }
+    let cache = ctx.state.db.tree.clone();
     let (token, s) = ctx
         .state
         .db
@@ -33,7 +33,7 @@ pub async fn init_session(ctx: Ctx) -> GlpiResult {
                 None => sess::check_password(c, login.as_deref().unwrap_or(""), password.as_deref().unwrap_or("")),
             }
             .map_err(login_error)?;
-            let tree = Tree::load(c)?;
+            let tree = cache.get(c)?;
             let (token, s) = sess::open(c, &user, client, &tree).map_err(login_error)?;
             tracing::info!(users_id = user.id, "API session opened");
             Ok((token, s))
@@ -173,11 +173,12 @@ pub async fn my_entities(ctx: Ctx, s: Session) -> GlpiResult {
     let recursive = ctx.flag("is_recursive");
     let uid = s.users_id();
     let pid = s.profiles_id as i32;
+    let cache = ctx.state.db.tree.clone();
     let list = ctx
         .state
         .db
         .run(move |c| -> Result<Vec<Value>, GlpiError> {
-            let tree = Tree::load(c)?;
+            let tree = cache.get(c)?;
             let assigned = sess::assignments(c, uid)?;
             let ids: Vec<i64> = if recursive {
                 sess::allowed_entities(&assigned, pid, &tree).into_iter().collect()
@@ -216,11 +217,12 @@ pub async fn change_entities(ctx: Ctx, s: Session) -> GlpiResult {
         }
     };
     let sid = s.id;
+    let cache = ctx.state.db.tree.clone();
     let changed = ctx
         .state
         .db
         .run(move |c| -> Result<bool, GlpiError> {
-            let tree = Tree::load(c)?;
+            let tree = cache.get(c)?;
             Ok(sess::set_entities(c, &s, entity, recursive, &tree)?)
         })
         .await?;

@@ -393,17 +393,6 @@ pub fn after_update(
     Ok(())
 }
 
-pub fn before_delete(
-    _c: &mut DbConn,
-    _s: &Session,
-    _def: &ItemTypeDef,
-    _id: i64,
-    _before: &Map<String, Value>,
-    _purge: bool,
-) -> Result<(), StoreError> {
-    Ok(())
-}
-
 pub fn after_delete(
     c: &mut DbConn,
     s: &Session,

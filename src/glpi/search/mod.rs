@@ -90,9 +90,9 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
     let state = ctx.state.clone();
     let cache = state.db.tree.clone();
     let (sort_echo, order_echo) = (sort_ids.clone(), orders.clone());
-    let (rows, total, many_entities) = state
+    let (rows, total) = state
         .db
-        .run(move |c| -> Result<(Vec<Value>, i64, bool), GlpiError> {
+        .run(move |c| -> Result<(Vec<Value>, i64), GlpiError> {
             let tree = cache.get(c)?;
             let many_entities = tree.len() > 1
                 && def.has("entities_id")
@@ -156,7 +156,7 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
                 return Err(GlpiError::range_exceed(total));
             }
             if total == 0 {
-                return Ok((vec![], 0, many_entities));
+                return Ok((vec![], 0));
             }
 
             // Display: one expression per column; joins needed by single-valued ones.
@@ -217,10 +217,9 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
             let mut by_id: std::collections::HashMap<i64, Value> =
                 sql.load_json(b.c)?.into_iter().filter_map(|r| Some((r.get("__id")?.as_i64()?, r))).collect();
             let rows: Vec<Value> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
-            Ok((rows, total, many_entities))
+            Ok((rows, total))
         })
         .await?;
-    let _ = many_entities;
 
     // Cells: multi-valued aggregates become a string or a list of strings, as in GLPI.
     let mut data_list = Vec::with_capacity(rows.len());
