@@ -16,6 +16,8 @@ pub struct AppState {
     pub sessions: crate::auth::cache::SessionCache,
     pub clients: crate::auth::cache::ClientCache,
     pub counts: crate::auth::cache::CountCache,
+    /// Inventories waiting for this database's (SQLite) writer.
+    pub inventory_batch: crate::inventory::batch::Batch,
 }
 
 pub type State = web::Data<Arc<AppState>>;
@@ -39,6 +41,7 @@ impl Application {
             sessions: Default::default(),
             clients: Default::default(),
             counts: Default::default(),
+            inventory_batch: Default::default(),
         });
         let server = run(listener, state, workers)?;
         Ok(Application { port, server })

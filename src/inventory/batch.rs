@@ -19,8 +19,13 @@ struct Job {
     slot: Slot,
 }
 
-static QUEUE: Mutex<Vec<Job>> = Mutex::new(Vec::new());
-static WRITER: Mutex<()> = Mutex::new(());
+/// The queue of one database (one per application state, so that two databases served
+/// by one process never share a batch).
+#[derive(Default)]
+pub struct Batch {
+    queue: Mutex<Vec<Job>>,
+    writer: Mutex<()>,
+}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -29,19 +34,20 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Queue one import and wait until it has run, in this call or in another caller's
 /// batch. `run` imports one inventory inside the shared transaction (as a savepoint).
 pub fn submit(
+    batch: &Batch,
     conn: &mut DbConn,
     inv: Arc<Inventory>,
     info: AgentInfo,
     run: impl Fn(&mut DbConn, &Inventory, &AgentInfo) -> Result<Outcome>,
 ) -> Result<Outcome> {
     let slot: Slot = Arc::new(Mutex::new(None));
-    lock(&QUEUE).push(Job { inv, info, slot: slot.clone() });
-    let _writer = lock(&WRITER);
+    lock(&batch.queue).push(Job { inv, info, slot: slot.clone() });
+    let _writer = lock(&batch.writer);
     let done = lock(&slot).take();
     if let Some(done) = done {
         return done;
     }
-    let jobs = std::mem::take(&mut *lock(&QUEUE));
+    let jobs = std::mem::take(&mut *lock(&batch.queue));
     let outcome = rows::write_tx(conn, |c| Ok(jobs.iter().map(|j| run(c, &j.inv, &j.info)).collect::<Vec<_>>()));
     match outcome {
         Ok(results) => {

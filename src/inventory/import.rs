@@ -59,7 +59,13 @@ pub fn parse_rules(s: &str) -> std::result::Result<Vec<Rule>, String> {
 /// Import one inventory atomically. On PostgreSQL each import is its own transaction;
 /// on SQLite, imports arriving together share one transaction (and one commit), each
 /// inside its own savepoint, so one failing inventory leaves the others untouched.
-pub fn import(conn: &mut DbConn, inv: Arc<Inventory>, cfg: &InventorySettings, info: AgentInfo) -> Result<Outcome> {
+pub fn import(
+    batch: &super::batch::Batch,
+    conn: &mut DbConn,
+    inv: Arc<Inventory>,
+    cfg: &InventorySettings,
+    info: AgentInfo,
+) -> Result<Outcome> {
     let rules = parse_rules(&cfg.match_rules).map_err(ImportError::Internal)?;
     if inv.computer.name.is_none() {
         // GLPI's first rule: a computer without a name is refused.
@@ -67,7 +73,7 @@ pub fn import(conn: &mut DbConn, inv: Arc<Inventory>, cfg: &InventorySettings, i
     }
     match conn.backend() {
         crate::db::Backend::Postgres => rows::write_tx(conn, |conn| import_one(conn, &inv, &rules, cfg, &info)),
-        crate::db::Backend::Sqlite => super::batch::submit(conn, inv, info, |conn, inv, info| {
+        crate::db::Backend::Sqlite => super::batch::submit(batch, conn, inv, info, |conn, inv, info| {
             use diesel::Connection;
             conn.transaction(|conn| import_one(conn, inv, &rules, cfg, info))
         }),
@@ -94,7 +100,7 @@ fn import_one(
         let entity = super::routing::entity_for_tag(&mut tx, &inv.tag, cfg.quarantine_entity)?;
         let matched = find_computer(&mut tx, c, rules)?;
         let (asset, mut summary) = upsert_computer(&mut tx, inv, matched, entity)?;
-        upsert_agent(tx.conn, inv, Some(asset.id), info)?;
+        upsert_agent(tx.conn, inv, Some((asset.id, asset.entity)), info)?;
         let changed = import_sections(&mut tx, inv, &asset, &mut summary)?;
         let changed = changed || asset.fresh || !summary.is_empty();
         if changed {
@@ -233,9 +239,9 @@ fn move_entity(conn: &mut DbConn, id: i64, entity: i64) -> Result<()> {
     Ok(())
 }
 
-/// Create or refresh the agent row (keyed by deviceid). With an asset, the agent is
-/// linked to it and any other agent row of that asset goes, as in GLPI.
-pub fn upsert_agent(conn: &mut DbConn, inv: &Inventory, asset: Option<i64>, info: &AgentInfo) -> Result<()> {
+/// Create or refresh the agent row (keyed by deviceid). With an asset (id, entity), the
+/// agent is linked to it and any other agent row of that asset goes, as in GLPI.
+pub fn upsert_agent(conn: &mut DbConn, inv: &Inventory, asset: Option<(i64, i64)>, info: &AgentInfo) -> Result<()> {
     if inv.deviceid.is_empty() {
         return Ok(());
     }
@@ -249,15 +255,11 @@ pub fn upsert_agent(conn: &mut DbConn, inv: &Inventory, asset: Option<i64>, info
         ("useragent", opt(info.useragent.as_deref())),
         ("remote_addr", opt(info.remote_addr.as_deref())),
     ];
-    if let Some(id) = asset {
+    if let Some((id, entity)) = asset {
         values.push(("items_id", Val::Int(id)));
         values.push(("itemtype", Val::Text("Computer".into())));
         values.push(("use_module_computer_inventory", Val::Int(1)));
-        let mut sql = Sql::new(conn.backend());
-        sql.push("SELECT CAST(\"entities_id\" AS BIGINT) AS n FROM \"computers\" WHERE \"id\" = ").bind(id);
-        if let Some(e) = sql.load_ints(conn)?.into_iter().next() {
-            values.push(("entities_id", Val::Int(e)));
-        }
+        values.push(("entities_id", Val::Int(entity)));
         let mut del = Sql::new(conn.backend());
         del.push("DELETE FROM \"agents\" WHERE \"itemtype\" = 'Computer' AND \"items_id\" = ").bind(id);
         del.push(" AND \"deviceid\" <> ").bind(inv.deviceid.clone());
@@ -283,10 +285,27 @@ pub fn upsert_agent(conn: &mut DbConn, inv: &Inventory, asset: Option<i64>, info
 const SECTIONS: &[&str] =
     &["os", "cpus", "memories", "drives", "ports", "softwares", "monitors", "printers", "peripherals"];
 
-fn digest(section: &str, entity: i64, data: &impl std::fmt::Debug) -> String {
+/// Feeds `Hash` into SHA-256, so a section is digested without being formatted first.
+/// (`Hash` output may change with the compiler: a new digest only costs one full
+/// reconciliation of the section.)
+struct Sha(sha2::Sha256);
+
+impl std::hash::Hasher for Sha {
+    fn write(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(&mut self.0, bytes);
+    }
+    fn finish(&self) -> u64 {
+        0
+    }
+}
+
+fn digest(section: &str, entity: i64, data: &impl std::hash::Hash) -> String {
     use sha2::Digest;
-    let d = sha2::Sha256::digest(format!("{section}|{entity}|{data:?}").as_bytes());
-    d[..16].iter().map(|b| format!("{b:02x}")).collect()
+    use std::hash::Hash;
+    let mut h = Sha(sha2::Sha256::new());
+    (section, entity).hash(&mut h);
+    data.hash(&mut h);
+    h.0.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn import_sections(tx: &mut Tx, inv: &Inventory, a: &Asset, summary: &mut Vec<String>) -> Result<bool> {
@@ -348,7 +367,7 @@ fn present(inv: &Inventory, section: &str) -> bool {
 
 /// Digest of a section as it will be stored, and whether it is empty.
 fn section_digest(inv: &Inventory, section: &str, entity: i64) -> (String, bool) {
-    fn of<T: std::fmt::Debug>(section: &str, entity: i64, v: &Option<Vec<T>>) -> (String, bool) {
+    fn of<T: std::hash::Hash>(section: &str, entity: i64, v: &Option<Vec<T>>) -> (String, bool) {
         let list = v.as_deref().unwrap_or(&[]);
         (digest(section, entity, &list), list.is_empty())
     }

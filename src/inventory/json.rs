@@ -1,8 +1,8 @@
 //! Reads a (schema-checked) JSON inventory, native or converted from XML, into the model,
 //! applying GLPI's mapping of agent fields to asset fields.
 
+use super::doc::{Doc, Obj};
 use super::model::*;
-use serde_json::{Map, Value};
 
 /// Serials and UUIDs that identify nothing (GLPI's blacklist, abridged): they are dropped
 /// before matching, otherwise every unbranded PC would be the same computer.
@@ -37,68 +37,70 @@ fn is_dummy_uuid(u: &str) -> bool {
 }
 
 /// A trimmed, non-empty string value (numbers are accepted, as agents are not consistent).
-fn text(o: &Map<String, Value>, key: &str) -> Option<String> {
+fn text(o: &Obj, key: &str) -> Option<String> {
     let s = match o.get(key)? {
-        Value::String(s) => s.trim().to_string(),
-        Value::Number(n) => n.to_string(),
+        Doc::Str(s) => s.trim().to_string(),
+        n @ (Doc::Int(_) | Doc::UInt(_) | Doc::Float(_)) => n.to_string(),
         _ => return None,
     };
     (!s.is_empty()).then_some(s)
 }
 
-fn int(o: &Map<String, Value>, key: &str) -> Option<i64> {
+fn int(o: &Obj, key: &str) -> Option<i64> {
     match o.get(key)? {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
+        Doc::Int(i) => Some(*i),
+        Doc::UInt(u) => i64::try_from(*u).ok(),
+        Doc::Float(f) => Some(*f as i64),
+        Doc::Str(s) => s.trim().parse().ok(),
         _ => None,
     }
 }
 
-fn flag(o: &Map<String, Value>, key: &str) -> bool {
+fn flag(o: &Obj, key: &str) -> bool {
     match o.get(key) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_i64() == Some(1),
-        Some(Value::String(s)) => matches!(s.as_str(), "1" | "true" | "Yes" | "yes"),
+        Some(Doc::Bool(b)) => *b,
+        Some(Doc::Int(n)) => *n == 1,
+        Some(Doc::Str(s)) => matches!(s.as_ref(), "1" | "true" | "Yes" | "yes"),
         _ => false,
     }
 }
 
-fn first(o: &Map<String, Value>, keys: &[&str]) -> Option<String> {
+fn first(o: &Obj, keys: &[&str]) -> Option<String> {
     keys.iter().find_map(|k| text(o, k))
 }
 
 /// `YYYY-MM-DD` from a date or datetime; anything else is dropped, as GLPI's converter does.
-fn date(o: &Map<String, Value>, key: &str) -> Option<String> {
+fn date(o: &Obj, key: &str) -> Option<String> {
     let s = text(o, key)?;
     let d = s.get(..10)?;
     chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok().map(|_| d.to_string())
 }
 
-fn datetime(o: &Map<String, Value>, key: &str) -> Option<String> {
+fn datetime(o: &Obj, key: &str) -> Option<String> {
     crate::itemtypes::store::parse_datetime(&text(o, key)?)
 }
 
-fn objects<'a>(content: &'a Map<String, Value>, key: &str) -> Option<Vec<&'a Map<String, Value>>> {
+fn objects<'a, 'd>(content: &'a Obj<'d>, key: &str) -> Option<Vec<&'a Obj<'d>>> {
     match content.get(key)? {
-        Value::Array(items) => Some(items.iter().filter_map(Value::as_object).collect()),
-        Value::Object(o) => Some(vec![o]),
+        Doc::Array(items) => Some(items.iter().filter_map(Doc::as_object).collect()),
+        Doc::Object(o) => Some(vec![o]),
         _ => None,
     }
 }
 
-static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+static EMPTY: Obj<'static> = Obj(Vec::new());
 
-fn section<'a>(content: &'a Map<String, Value>, key: &str) -> &'a Map<String, Value> {
-    content.get(key).and_then(Value::as_object).unwrap_or(&EMPTY)
+fn section<'a, 'd>(content: &'a Obj<'d>, key: &str) -> &'a Obj<'d> {
+    content.get(key).and_then(Doc::as_object).unwrap_or(&EMPTY)
 }
 
 /// Build the model from a document that passed [`super::schema::violations`].
-pub fn to_model(doc: &Value) -> Inventory {
+pub fn to_model(doc: &Doc) -> Inventory {
     let top = doc.as_object().unwrap_or(&EMPTY);
     let content = section(top, "content");
     let hw = section(content, "hardware");
     let bios = section(content, "bios");
-    let os = content.get("operatingsystem").and_then(Value::as_object);
+    let os = content.get("operatingsystem").and_then(Doc::as_object);
     let provider = section(content, "versionprovider");
     let versionclient = text(content, "versionclient").unwrap_or_default();
     let agent_version = text(provider, "version").unwrap_or_else(|| {
@@ -134,12 +136,7 @@ pub fn to_model(doc: &Value) -> Inventory {
     }
 }
 
-fn computer(
-    hw: &Map<String, Value>,
-    bios: &Map<String, Value>,
-    os: Option<&Map<String, Value>>,
-    networks: Option<&[&Map<String, Value>]>,
-) -> Computer {
+fn computer(hw: &Obj, bios: &Obj, os: Option<&Obj>, networks: Option<&[&Obj]>) -> Computer {
     let serial = text(bios, "ssn").filter(|s| !DUMMY_SERIALS.contains(&s.to_lowercase().as_str()));
     let vm = text(hw, "vmsystem").filter(|v| !v.eq_ignore_ascii_case("physical"));
     let macs = networks
@@ -164,7 +161,7 @@ fn computer(
     }
 }
 
-fn operating_system(o: &Map<String, Value>, hw: &Map<String, Value>) -> Option<Os> {
+fn operating_system(o: &Obj, hw: &Obj) -> Option<Os> {
     Some(Os {
         name: first(o, &["full_name", "name"])?,
         version: text(o, "version"),
@@ -182,7 +179,7 @@ fn operating_system(o: &Map<String, Value>, hw: &Map<String, Value>) -> Option<O
     })
 }
 
-fn cpu(o: &Map<String, Value>) -> Cpu {
+fn cpu(o: &Obj) -> Cpu {
     Cpu {
         name: first(o, &["name", "model"]).unwrap_or_else(|| "Processor".into()),
         manufacturer: text(o, "manufacturer"),
@@ -193,7 +190,7 @@ fn cpu(o: &Map<String, Value>) -> Cpu {
     }
 }
 
-fn memory(o: &Map<String, Value>) -> Option<Memory> {
+fn memory(o: &Obj) -> Option<Memory> {
     // Empty slots carry no capacity; GLPI skips them.
     let size = int(o, "capacity").filter(|c| *c > 0)?;
     Some(Memory {
@@ -206,7 +203,7 @@ fn memory(o: &Map<String, Value>) -> Option<Memory> {
     })
 }
 
-fn drive(o: &Map<String, Value>) -> Option<Drive> {
+fn drive(o: &Obj) -> Option<Drive> {
     let mountpoint = first(o, &["type", "letter"]);
     let name = first(o, &["label", "type", "letter", "volumn"])?;
     let encrypted = text(o, "encrypt_status").is_some_and(|s| !matches!(s.to_lowercase().as_str(), "no" | "0"));
@@ -225,7 +222,7 @@ fn drive(o: &Map<String, Value>) -> Option<Drive> {
 }
 
 /// One port per interface: agents send one `networks` entry per address.
-fn ports(networks: &[&Map<String, Value>]) -> Vec<Port> {
+fn ports(networks: &[&Obj]) -> Vec<Port> {
     let mut out: Vec<Port> = Vec::new();
     for n in networks {
         let Some(name) = text(n, "description") else { continue };
@@ -264,7 +261,7 @@ fn ports(networks: &[&Map<String, Value>]) -> Vec<Port> {
     out
 }
 
-fn software(o: &Map<String, Value>) -> Option<Software> {
+fn software(o: &Obj) -> Option<Software> {
     Some(Software {
         name: text(o, "name")?,
         version: text(o, "version").unwrap_or_default(),
@@ -274,7 +271,7 @@ fn software(o: &Map<String, Value>) -> Option<Software> {
     })
 }
 
-fn attached(o: &Map<String, Value>, names: &[&str], serials: &[&str]) -> Option<Attached> {
+fn attached(o: &Obj, names: &[&str], serials: &[&str]) -> Option<Attached> {
     Some(Attached {
         // Unnamed USB devices still have a maker: name them after it rather than drop them.
         name: first(o, names).or_else(|| text(o, "manufacturer"))?,
@@ -288,14 +285,15 @@ fn attached(o: &Map<String, Value>, names: &[&str], serials: &[&str]) -> Option<
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> Value {
+    fn model(name: &str) -> Inventory {
         let path = format!("{}/tests/fixtures/inventory/{name}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json")
+        let body = std::fs::read(path).expect("fixture");
+        to_model(&crate::inventory::doc::parse(&body).expect("json"))
     }
 
     #[test]
     fn maps_the_glpi_agent_inventory() {
-        let inv = to_model(&fixture("glpi-agent-inventory.json"));
+        let inv = model("glpi-agent-inventory.json");
         assert_eq!(inv.deviceid, "vm-2026-11-28-16-45-04");
         assert_eq!(inv.tag, "research-tag");
         assert_eq!(inv.agent_version, "1.12-dev");
@@ -315,7 +313,7 @@ mod tests {
 
     #[test]
     fn maps_bios_and_attached_devices() {
-        let inv = to_model(&fixture("inventory_format-example-computer_1.json"));
+        let inv = model("inventory_format-example-computer_1.json");
         assert_eq!(inv.computer.serial.as_deref(), Some("640HP72"));
         assert_eq!(inv.computer.manufacturer.as_deref(), Some("Dell Inc."));
         assert_eq!(inv.computer.model.as_deref(), Some("XPS 13 9350"));

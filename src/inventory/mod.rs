@@ -10,6 +10,7 @@
 
 pub mod batch;
 pub mod decode;
+pub mod doc;
 pub mod import;
 pub mod json;
 pub mod model;

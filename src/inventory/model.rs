@@ -28,7 +28,7 @@ pub struct Inventory {
 }
 
 /// Fields of the main asset, from `hardware`, `bios` and `operatingsystem`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
 pub struct Computer {
     pub name: Option<String>,
     pub serial: Option<String>,
@@ -43,7 +43,7 @@ pub struct Computer {
     pub macs: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
 pub struct Os {
     pub name: String,
     pub version: Option<String>,
@@ -60,7 +60,7 @@ pub struct Os {
     pub owner: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
 pub struct Cpu {
     pub name: String,
     pub manufacturer: Option<String>,
@@ -70,7 +70,7 @@ pub struct Cpu {
     pub serial: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
 pub struct Memory {
     pub designation: String,
     pub manufacturer: Option<String>,
@@ -81,7 +81,7 @@ pub struct Memory {
 }
 
 /// A volume / file system (`drives`), stored as an Item_Disk.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
 pub struct Drive {
     pub name: String,
     pub device: Option<String>,
@@ -96,7 +96,7 @@ pub struct Drive {
 }
 
 /// A network interface: the `networks` entries of one (name, mac), with all their addresses.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
 pub struct Port {
     pub name: String,
     pub mac: Option<String>,
@@ -107,7 +107,7 @@ pub struct Port {
     pub ips: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
 pub struct Software {
     pub name: String,
     pub version: String,
@@ -117,7 +117,7 @@ pub struct Software {
 }
 
 /// A monitor, printer or peripheral attached to the computer, with its own serial.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
 pub struct Attached {
     pub name: String,
     pub serial: Option<String>,

@@ -4,7 +4,9 @@
 //! FusionInventory 2.6 posts when its server URL has no path), with any trailing path.
 
 use super::decode::{self, DecodeError, Encoding, Hint};
+use super::doc::{self, Doc};
 use super::import::{self, AgentInfo};
+use super::model::Inventory;
 use super::protocol::{Format, Reply};
 use super::rows::ImportError;
 use super::{json, schema, xml};
@@ -12,7 +14,7 @@ use crate::startup::State;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use serde_json::Value;
+use std::sync::Arc;
 
 /// Marks protocol answers so that the JSON error fallback leaves them as they are.
 #[derive(Debug, Clone, Copy)]
@@ -192,15 +194,15 @@ pub async fn agent(req: HttpRequest, mut payload: web::Payload, state: State) ->
 }
 
 async fn json_request(state: &State, body: &[u8], agent_id: bool, info: AgentInfo) -> Reply {
-    let doc: Value = match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => v,
+    let doc = match doc::parse(body) {
+        Ok(v @ Doc::Object(_)) => v,
         _ => return Reply::json_error(400, "JSON not well formed!"),
     };
-    let action = doc.get("action").or_else(|| doc.get("query")).and_then(Value::as_str).unwrap_or("inventory");
+    let action = doc.get("action").or_else(|| doc.get("query")).and_then(Doc::as_str).unwrap_or("inventory");
     match action.to_ascii_lowercase().as_str() {
         "contact" => contact(state, &doc, info).await,
         "get_params" => Reply::params(),
-        "inventory" => match import_doc(state, doc, Format::Json, info).await {
+        "inventory" => match import_doc(state, read(&doc, Format::Json), info).await {
             Ok(()) if agent_id => Reply::ok(),
             Ok(()) => Reply::legacy_send(),
             Err(r) => r,
@@ -220,7 +222,7 @@ async fn xml_request(state: &State, body: &[u8], agent_id: bool, info: AgentInfo
         // switches to JSON for good.
         "PROLOG" if agent_id => Reply::ok(),
         "PROLOG" => Reply::prolog(),
-        "INVENTORY" => match import_doc(state, request.to_json(), Format::Xml, info).await {
+        "INVENTORY" => match import_doc(state, read(&Doc::from_value(&request.to_json()), Format::Xml), info).await {
             Ok(()) => Reply::xml_inventory(),
             Err(r) => r,
         },
@@ -229,13 +231,13 @@ async fn xml_request(state: &State, body: &[u8], agent_id: bool, info: AgentInfo
 }
 
 /// CONTACT refreshes the agent record (by deviceid) and hands out the task list.
-async fn contact(state: &State, doc: &Value, info: AgentInfo) -> Reply {
+async fn contact(state: &State, doc: &Doc<'_>, info: AgentInfo) -> Reply {
     let tasks: Vec<String> = ["enabled-tasks", "installed-tasks"]
         .iter()
-        .find_map(|k| doc.get(*k).and_then(Value::as_array))
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .find_map(|k| doc.get(k).and_then(Doc::as_array))
+        .map(|a| a.iter().filter_map(Doc::as_str).map(str::to_string).collect())
         .unwrap_or_default();
-    let text = |k: &str| doc.get(k).and_then(Value::as_str).unwrap_or("").trim().to_string();
+    let text = |k: &str| doc.get(k).and_then(Doc::as_str).unwrap_or("").trim().to_string();
     let inv = super::model::Inventory {
         deviceid: text("deviceid"),
         tag: text("tag"),
@@ -250,17 +252,27 @@ async fn contact(state: &State, doc: &Value, info: AgentInfo) -> Reply {
     Reply::contact(&tasks)
 }
 
-/// Validate and import an inventory document; the error is the protocol answer.
-async fn import_doc(state: &State, doc: Value, format: Format, info: AgentInfo) -> Result<(), Reply> {
-    if let Some(v) = schema::violations(&doc) {
+/// Validate an inventory document and read it into the model; the error is the protocol answer.
+fn read(doc: &Doc, format: Format) -> Result<(Arc<Inventory>, Format), Reply> {
+    if let Some(v) = schema::violations(doc) {
         return Err(Reply::error(format, 400, &format!("JSON does not validate. Violations:\n{v}")));
     }
-    let inv = std::sync::Arc::new(json::to_model(&doc));
-    drop(doc);
+    let inv = json::to_model(doc);
     if inv.itemtype != "Computer" {
         return Err(Reply::error(format, 400, &format!("Inventory of itemtype '{}' is not supported", inv.itemtype)));
     }
+    Ok((Arc::new(inv), format))
+}
+
+/// Import a read inventory; the error is the protocol answer.
+async fn import_doc(
+    state: &State,
+    read: Result<(Arc<Inventory>, Format), Reply>,
+    info: AgentInfo,
+) -> Result<(), Reply> {
+    let (inv, format) = read?;
     let cfg = state.settings.inventory.clone();
+    let app = Arc::clone(state);
     let started = std::time::Instant::now();
     let result = state
         .db
@@ -269,7 +281,7 @@ async fn import_doc(state: &State, doc: Value, format: Format, info: AgentInfo) 
             // serialization failure) is retried: the second try sees the first's rows.
             let mut attempt = 0;
             loop {
-                match import::import(c, std::sync::Arc::clone(&inv), &cfg, info.clone()) {
+                match import::import(&app.inventory_batch, c, Arc::clone(&inv), &cfg, info.clone()) {
                     Err(ImportError::Db(diesel::result::Error::DatabaseError(kind, _)))
                         if attempt < 2
                             && matches!(

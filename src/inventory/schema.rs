@@ -8,14 +8,77 @@
 //! Violations are worded as GLPI's validator words them, e.g.
 //! `Object expected, "x" received at #->properties:content->properties:hardware`.
 
+use super::doc::Doc;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 static SCHEMA_TEXT: &str = include_str!("inventory.schema.json");
 
-fn schema() -> &'static Value {
-    static SCHEMA: OnceLock<Value> = OnceLock::new();
-    SCHEMA.get_or_init(|| serde_json::from_str(SCHEMA_TEXT).expect("embedded schema is valid JSON"))
+/// The schema, compiled once into a tree of nodes with `$ref`s resolved: checking an
+/// inventory then costs no lookup in the schema document itself.
+struct Schema {
+    nodes: Vec<Node>,
+}
+
+#[derive(Default)]
+struct Node {
+    /// The `type` keyword, as written.
+    ty: Option<String>,
+    /// A `^(a|b)$` pattern and its alternatives.
+    enumeration: Option<(String, Vec<String>)>,
+    properties: HashMap<String, usize>,
+    required: Vec<String>,
+    closed: bool,
+    items: Option<usize>,
+}
+
+fn schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let doc: Value = serde_json::from_str(SCHEMA_TEXT).expect("embedded schema is valid JSON");
+        let mut s = Schema { nodes: Vec::new() };
+        let mut seen = HashMap::new();
+        s.compile(&doc, &doc, &mut seen);
+        s
+    })
+}
+
+impl Schema {
+    /// Compile `node` (after following its `$ref`); recursive references reuse the node.
+    fn compile(&mut self, root: &Value, node: &Value, seen: &mut HashMap<*const Value, usize>) -> usize {
+        let node = resolve(root, node);
+        if let Some(&i) = seen.get(&(node as *const Value)) {
+            return i;
+        }
+        let i = self.nodes.len();
+        self.nodes.push(Node::default());
+        seen.insert(node as *const Value, i);
+        let mut n = Node {
+            ty: node.get("type").and_then(Value::as_str).map(str::to_string),
+            enumeration: node.get("pattern").and_then(Value::as_str).and_then(|p| {
+                enumeration(p).map(|alts| (p.to_string(), alts.into_iter().map(str::to_string).collect()))
+            }),
+            required: node
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect(),
+            closed: node.get("additionalProperties") == Some(&Value::Bool(false)),
+            ..Node::default()
+        };
+        for (k, sub) in node.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            let idx = self.compile(root, sub, seen);
+            n.properties.insert(k.clone(), idx);
+        }
+        if let Some(items) = node.get("items") {
+            n.items = Some(self.compile(root, items, seen));
+        }
+        self.nodes[i] = n;
+        i
+    }
 }
 
 /// Where a value is, written out only when it is reported (`#->properties:a->items:3`).
@@ -37,9 +100,9 @@ impl std::fmt::Display for Path<'_> {
 }
 
 /// All violations, one per line, each line ending with `\n` (GLPI's message layout).
-pub fn violations(doc: &Value) -> Option<String> {
+pub fn violations(doc: &Doc) -> Option<String> {
     let mut out = Vec::new();
-    check(schema(), doc, Path::Root, &mut out);
+    check(schema(), 0, doc, Path::Root, &mut out);
     if out.is_empty() {
         return None;
     }
@@ -47,9 +110,9 @@ pub fn violations(doc: &Value) -> Option<String> {
     Some(out.into_iter().map(|l| l + "\n").collect())
 }
 
-fn resolve(node: &Value) -> &Value {
+fn resolve<'v>(root: &'v Value, node: &'v Value) -> &'v Value {
     let Some(r) = node.get("$ref").and_then(Value::as_str) else { return node };
-    let mut cur = schema();
+    let mut cur = root;
     for part in r.trim_start_matches("#/").split('/') {
         match cur.get(part) {
             Some(v) => cur = v,
@@ -59,7 +122,7 @@ fn resolve(node: &Value) -> &Value {
     cur
 }
 
-fn show(v: &Value) -> String {
+fn show(v: &Doc) -> String {
     let s = v.to_string();
     if s.chars().count() > 80 {
         format!("{}…", s.chars().take(80).collect::<String>())
@@ -68,18 +131,18 @@ fn show(v: &Value) -> String {
     }
 }
 
-fn type_ok(ty: &str, v: &Value) -> bool {
+fn type_ok(ty: &str, v: &Doc) -> bool {
     match (ty, v) {
-        ("object", Value::Object(_)) | ("array", Value::Array(_)) => true,
-        ("string", Value::String(_) | Value::Number(_) | Value::Bool(_)) => true,
-        ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
-        ("integer", Value::String(s)) => s.trim().parse::<i64>().is_ok(),
-        ("number", Value::Number(_)) => true,
-        ("number", Value::String(s)) => s.trim().parse::<f64>().is_ok(),
-        ("boolean", Value::Bool(_)) => true,
-        ("boolean", Value::Number(n)) => matches!(n.as_i64(), Some(0 | 1)),
-        ("boolean", Value::String(s)) => matches!(s.as_str(), "0" | "1" | "true" | "false"),
-        ("null", Value::Null) => true,
+        ("object", Doc::Object(_)) | ("array", Doc::Array(_)) => true,
+        ("string", Doc::Str(_) | Doc::Int(_) | Doc::UInt(_) | Doc::Float(_) | Doc::Bool(_)) => true,
+        ("integer", Doc::Int(_) | Doc::UInt(_)) => true,
+        ("integer", Doc::Str(s)) => s.trim().parse::<i64>().is_ok(),
+        ("number", Doc::Int(_) | Doc::UInt(_) | Doc::Float(_)) => true,
+        ("number", Doc::Str(s)) => s.trim().parse::<f64>().is_ok(),
+        ("boolean", Doc::Bool(_)) => true,
+        ("boolean", Doc::Int(0 | 1)) => true,
+        ("boolean", Doc::Str(s)) => matches!(s.as_ref(), "0" | "1" | "true" | "false"),
+        ("null", Doc::Null) => true,
         _ => false,
     }
 }
@@ -91,9 +154,9 @@ fn enumeration(pattern: &str) -> Option<Vec<&str>> {
     alts.iter().all(|a| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(alts)
 }
 
-fn check(node: &Value, v: &Value, path: Path<'_>, out: &mut Vec<String>) {
-    let node = resolve(node);
-    if let Some(ty) = node.get("type").and_then(Value::as_str) {
+fn check(s: &Schema, at: usize, v: &Doc, path: Path<'_>, out: &mut Vec<String>) {
+    let node = &s.nodes[at];
+    if let Some(ty) = &node.ty {
         if !type_ok(ty, v) {
             let mut t = ty.to_string();
             t[..1].make_ascii_uppercase();
@@ -101,36 +164,31 @@ fn check(node: &Value, v: &Value, path: Path<'_>, out: &mut Vec<String>) {
             return;
         }
     }
-    if let (Some(p), Value::String(s)) = (node.get("pattern").and_then(Value::as_str), v) {
-        if enumeration(p).is_some_and(|alts| !alts.contains(&s.as_str())) {
+    if let (Some((p, alts)), Doc::Str(text)) = (&node.enumeration, v) {
+        if !alts.iter().any(|a| a == text) {
             out.push(format!("{} does not match to {p} at {path}", show(v)));
         }
     }
     match v {
-        Value::Object(obj) => {
-            let props = node.get("properties").and_then(Value::as_object);
-            for req in node.get("required").and_then(Value::as_array).into_iter().flatten() {
-                if let Some(r) = req.as_str() {
-                    if !obj.contains_key(r) {
-                        let at = if matches!(path, Path::Root) { String::new() } else { format!(" at {path}") };
-                        out.push(format!("Required property missing: {r}, data: {}{at}", show(v)));
-                    }
+        Doc::Object(obj) => {
+            for r in &node.required {
+                if !obj.contains_key(r) {
+                    let at = if matches!(path, Path::Root) { String::new() } else { format!(" at {path}") };
+                    out.push(format!("Required property missing: {r}, data: {}{at}", show(v)));
                 }
             }
-            for (k, child) in obj {
-                match props.and_then(|p| p.get(k)) {
-                    Some(sub) => check(sub, child, Path::Property(&path, k), out),
-                    None if node.get("additionalProperties") == Some(&Value::Bool(false)) => {
-                        out.push(format!("Additional properties not allowed: {k} at {path}"));
-                    }
+            for (k, child) in obj.iter() {
+                match node.properties.get(k) {
+                    Some(&sub) => check(s, sub, child, Path::Property(&path, k), out),
+                    None if node.closed => out.push(format!("Additional properties not allowed: {k} at {path}")),
                     None => {}
                 }
             }
         }
-        Value::Array(items) => {
-            if let Some(item_schema) = node.get("items") {
-                for (i, item) in items.iter().enumerate() {
-                    check(item_schema, item, Path::Item(&path, i), out);
+        Doc::Array(items) => {
+            if let Some(item) = node.items {
+                for (i, child) in items.iter().enumerate() {
+                    check(s, item, child, Path::Item(&path, i), out);
                     if out.len() > 20 {
                         return;
                     }
@@ -145,6 +203,10 @@ fn check(node: &Value, v: &Value, path: Path<'_>, out: &mut Vec<String>) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn violations(v: &Value) -> Option<String> {
+        super::violations(&Doc::from_value(v))
+    }
 
     #[test]
     fn words_violations_like_glpi() {

@@ -46,7 +46,9 @@ fn dedup<T: Eq + std::hash::Hash + Clone>(items: impl IntoIterator<Item = T>) ->
 
 fn load(tx: &mut Tx, entity: i64, names: &[String]) -> Result<Catalog> {
     let mut c = Catalog::default();
-    for chunk in names.chunks(500) {
+    // PostgreSQL takes the names as one array parameter; SQLite binds each one.
+    let per = if tx.backend() == crate::db::Backend::Postgres { names.len().max(1) } else { 500 };
+    for chunk in names.chunks(per) {
         let mut sql = Sql::new(tx.backend());
         sql.push(
             "SELECT CAST(s.\"id\" AS BIGINT) AS sid, COALESCE(s.\"name\", '') AS sname, \
@@ -59,11 +61,8 @@ fn load(tx: &mut Tx, entity: i64, names: &[String]) -> Result<Catalog> {
         .bind(entity)
         // Trashed and template software are filtered here rather than in SQL, so that
         // the planner uses the (entities_id, name) index without statistics.
-        .push(" AND s.\"name\" IN (");
-        for (i, n) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "" } else { ", " }).bind(n.as_str());
-        }
-        sql.push(")");
+        .push(" AND s.\"name\"")
+        .in_texts(chunk.iter().map(String::as_str));
         for r in sql.load_rows::<CatalogRow>(tx.conn)?.into_iter().filter(|r| r.live == 1) {
             keep_lowest(&mut c.software, (r.sname, r.mfr), r.sid);
             if r.vid > 0 {

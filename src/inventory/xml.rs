@@ -306,7 +306,7 @@ mod tests {
         let r = parse(include_bytes!("../../tests/fixtures/inventory/fusioninventory-2.6-inventory.xml")).unwrap();
         assert_eq!(r.query, "INVENTORY");
         let doc = r.to_json();
-        assert_eq!(crate::inventory::schema::violations(&doc), None);
+        assert_eq!(crate::inventory::schema::violations(&crate::inventory::doc::Doc::from_value(&doc)), None);
         assert_eq!(doc["tag"], "research-tag");
         assert_eq!(doc["content"]["softwares"].as_array().unwrap().len(), 764);
         assert_eq!(doc["content"]["cpus"].as_array().unwrap().len(), 1);

@@ -421,3 +421,38 @@ async fn concurrent_posts_of_one_computer_create_one_computer() {
         "software rows are shared, not duplicated"
     );
 }
+
+#[actix_web::test]
+async fn software_names_with_sql_and_array_syntax_round_trip() {
+    // PostgreSQL receives bulk rows as array literals: quotes, backslashes, braces,
+    // commas and the word NULL must come back exactly as the agent sent them.
+    let app = spawn_app().await;
+    let t = app.admin().await;
+    let names = ["say \"hi\"", "back\\slash\\", "{braces,comma}", "NULL", "  l'été  ", "x'); DROP TABLE softwares; --"];
+    let mut doc = fixture_json("inventory_format-example-computer_2.json");
+    doc["content"]["softwares"] = names
+        .iter()
+        .map(|n| json!({"name": n, "version": "1.0\"", "publisher": "Pub \\ \"Q\"", "install_date": "2024-05-06"}))
+        .collect();
+    assert_eq!(send_inventory(&app, &doc).await.status, 200);
+    let stored: Vec<String> = app
+        .get("/Software?range=0-99", &t)
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    for n in names {
+        assert!(stored.contains(&n.trim().to_string()), "{n:?} not in {stored:?}");
+    }
+    let versions = app.get("/SoftwareVersion?range=0-99", &t).await.body;
+    assert!(versions.as_array().unwrap().iter().all(|v| v["name"] == "1.0\""), "{versions}");
+    let id = computers(&app, &t).await[0]["id"].as_i64().unwrap();
+    let c = computer_with(&app, &t, id).await;
+    assert_eq!(count(&c["_softwares"]), names.len());
+    // Unchanged re-import: nothing moves.
+    assert_eq!(send_inventory(&app, &doc).await.status, 200);
+    assert_eq!(computer_with(&app, &t, id).await["_softwares"], c["_softwares"]);
+}
