@@ -256,7 +256,7 @@ fn api_client(db: DbSettings, cmd: ApiClientCommand) -> anyhow::Result<()> {
             let tok = crate::auth::token::generate();
             let mut sql = crate::db::sql::Sql::new(conn.backend());
             sql.push("INSERT INTO \"apiclients\" (\"guid\", \"name\", \"is_active\", \"ipv4_range_start\", \"ipv4_range_end\", \"app_token\", \"date_creation\") VALUES (")
-                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(crate::itemtypes::store::new_guid())
                 .push(", ")
                 .bind(name.as_str())
                 .push(", 1, ")

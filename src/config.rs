@@ -81,6 +81,19 @@ pub struct InventorySettings {
         default_value = "serial+uuid,serial,name"
     )]
     pub match_rules: String,
+    /// Inventories imported at once; more wait their turn (0: twice the CPU count).
+    /// Beyond that, concurrent imports only contend for the same index pages.
+    #[arg(long = "inventory-concurrency", env = "PARC_INVENTORY_CONCURRENCY", default_value_t = 0)]
+    pub concurrency: usize,
+}
+
+impl InventorySettings {
+    pub fn effective_concurrency(&self) -> usize {
+        match self.concurrency {
+            0 => 2 * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            n => n,
+        }
+    }
 }
 
 impl Default for InventorySettings {
@@ -91,6 +104,7 @@ impl Default for InventorySettings {
             user: None,
             password: None,
             match_rules: "serial+uuid,serial,name".into(),
+            concurrency: 0,
         }
     }
 }

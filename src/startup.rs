@@ -16,8 +16,8 @@ pub struct AppState {
     pub sessions: crate::auth::cache::SessionCache,
     pub clients: crate::auth::cache::ClientCache,
     pub counts: crate::auth::cache::CountCache,
-    /// Inventories waiting for this database's (SQLite) writer.
-    pub inventory_batch: crate::inventory::batch::Batch,
+    /// Inventory imports under way.
+    pub inventory: crate::inventory::batch::Imports,
 }
 
 pub type State = web::Data<Arc<AppState>>;
@@ -35,13 +35,15 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
+        let imports = settings.inventory.effective_concurrency();
+        let backend = db.backend;
         let state = Arc::new(AppState {
             db,
             settings,
             sessions: Default::default(),
             clients: Default::default(),
             counts: Default::default(),
-            inventory_batch: Default::default(),
+            inventory: crate::inventory::batch::Imports::new(imports, backend),
         });
         let server = run(listener, state, workers)?;
         Ok(Application { port, server })

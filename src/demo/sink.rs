@@ -94,7 +94,7 @@ impl Sink for DbSink<'_> {
                 sql.push(") VALUES ");
                 for (i, (id, row)) in batch_ids.iter().zip(batch).enumerate() {
                     sql.push(if i == 0 { "(" } else { ", (" });
-                    sql.bind(*id).push(", ").bind(uuid::Uuid::now_v7().to_string());
+                    sql.bind(*id).push(", ").bind(crate::itemtypes::store::new_guid());
                     for (f, v) in cols.iter().zip(row) {
                         sql.push(", ");
                         store::push_value(&mut sql, f.ty, v.clone());

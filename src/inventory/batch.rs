@@ -4,12 +4,18 @@
 //! lock next runs every queued import in one transaction, each in its own savepoint, and
 //! hands each caller its own result. A waiting import wakes as soon as the lock is free,
 //! where SQLite's busy handler would sleep and poll.
+//!
+//! The writer keeps one connection of its own: SQLite drops a connection's page cache
+//! when another connection has committed since, so batches that ran on whichever pooled
+//! connection was free each started by reading their index pages again.
 
 use super::import::{AgentInfo, Outcome};
 use super::model::Inventory;
 use super::rows::{self, ImportError, Result};
-use crate::db::DbConn;
+use crate::db::{DbConn, Pool};
 use std::sync::{Arc, Mutex, MutexGuard};
+
+type Writer = diesel::r2d2::PooledConnection<crate::db::Manager>;
 
 type Slot = Arc<Mutex<Option<Result<Outcome>>>>;
 
@@ -19,12 +25,32 @@ struct Job {
     slot: Slot,
 }
 
+/// Imports under way for one application: at most `slots` at once, and on SQLite the
+/// queue of imports waiting for the writer.
+pub struct Imports {
+    pub slots: tokio::sync::Semaphore,
+    pub batch: Batch,
+}
+
+impl Imports {
+    /// On SQLite the writer queue already serializes imports, and a longer queue makes
+    /// bigger (cheaper) grouped commits: the bound applies to PostgreSQL.
+    pub fn new(concurrency: usize, backend: crate::db::Backend) -> Self {
+        let slots = match backend {
+            crate::db::Backend::Postgres => concurrency.max(1),
+            crate::db::Backend::Sqlite => tokio::sync::Semaphore::MAX_PERMITS,
+        };
+        Imports { slots: tokio::sync::Semaphore::new(slots), batch: Batch::default() }
+    }
+}
+
 /// The queue of one database (one per application state, so that two databases served
 /// by one process never share a batch).
 #[derive(Default)]
 pub struct Batch {
     queue: Mutex<Vec<Job>>,
-    writer: Mutex<()>,
+    /// The writer lock, with the writer's connection (taken from the pool on first use).
+    writer: Mutex<Option<Writer>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -35,19 +61,32 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// batch. `run` imports one inventory inside the shared transaction (as a savepoint).
 pub fn submit(
     batch: &Batch,
-    conn: &mut DbConn,
+    pool: &Pool,
     inv: Arc<Inventory>,
     info: AgentInfo,
     run: impl Fn(&mut DbConn, &Inventory, &AgentInfo) -> Result<Outcome>,
 ) -> Result<Outcome> {
     let slot: Slot = Arc::new(Mutex::new(None));
     lock(&batch.queue).push(Job { inv, info, slot: slot.clone() });
-    let _writer = lock(&batch.writer);
+    let mut writer = lock(&batch.writer);
     let done = lock(&slot).take();
     if let Some(done) = done {
         return done;
     }
     let jobs = std::mem::take(&mut *lock(&batch.queue));
+    let conn: &mut DbConn = match writer.as_mut() {
+        Some(c) => c,
+        None => match pool.get() {
+            Ok(c) => writer.insert(c),
+            Err(e) => {
+                let e = format!("database unavailable: {e}");
+                for job in &jobs {
+                    *lock(&job.slot) = Some(Err(ImportError::Internal(e.clone())));
+                }
+                return lock(&slot).take().unwrap_or_else(|| Err(ImportError::Internal(e)));
+            }
+        },
+    };
     let outcome = rows::write_tx(conn, |c| Ok(jobs.iter().map(|j| run(c, &j.inv, &j.info)).collect::<Vec<_>>()));
     match outcome {
         Ok(results) => {
@@ -57,6 +96,8 @@ pub fn submit(
         }
         Err(e) => {
             tracing::error!(error = %e, imports = jobs.len(), "grouped inventory commit failed");
+            // Start the next batch on a fresh connection.
+            *writer = None;
             for job in &jobs {
                 *lock(&job.slot) = Some(Err(ImportError::Internal(format!("commit failed: {e}"))));
             }

@@ -60,8 +60,8 @@ pub fn parse_rules(s: &str) -> std::result::Result<Vec<Rule>, String> {
 /// on SQLite, imports arriving together share one transaction (and one commit), each
 /// inside its own savepoint, so one failing inventory leaves the others untouched.
 pub fn import(
-    batch: &super::batch::Batch,
-    conn: &mut DbConn,
+    imports: &super::batch::Imports,
+    db: &crate::db::Db,
     inv: Arc<Inventory>,
     cfg: &InventorySettings,
     info: AgentInfo,
@@ -71,9 +71,12 @@ pub fn import(
         // GLPI's first rule: a computer without a name is refused.
         return Err(ImportError::Refused("Import refused: the inventory has no hardware name".into()));
     }
-    match conn.backend() {
-        crate::db::Backend::Postgres => rows::write_tx(conn, |conn| import_one(conn, &inv, &rules, cfg, &info)),
-        crate::db::Backend::Sqlite => super::batch::submit(batch, conn, inv, info, |conn, inv, info| {
+    match db.backend {
+        crate::db::Backend::Postgres => {
+            let mut conn = db.pool.get().map_err(|e| ImportError::Internal(format!("database unavailable: {e}")))?;
+            rows::write_tx(&mut conn, |conn| import_one(conn, &inv, &rules, cfg, &info))
+        }
+        crate::db::Backend::Sqlite => super::batch::submit(&imports.batch, &db.pool, inv, info, |conn, inv, info| {
             use diesel::Connection;
             conn.transaction(|conn| import_one(conn, inv, &rules, cfg, info))
         }),

@@ -274,29 +274,34 @@ async fn import_doc(
     let cfg = state.settings.inventory.clone();
     let app = Arc::clone(state);
     let started = std::time::Instant::now();
-    let result = state
-        .db
-        .run(move |c| {
-            // A conflict with a concurrent import (another backend's unique index, a
-            // serialization failure) is retried: the second try sees the first's rows.
-            let mut attempt = 0;
-            loop {
-                match import::import(&app.inventory_batch, c, Arc::clone(&inv), &cfg, info.clone()) {
-                    Err(ImportError::Db(diesel::result::Error::DatabaseError(kind, _)))
-                        if attempt < 2
-                            && matches!(
-                                kind,
-                                diesel::result::DatabaseErrorKind::UniqueViolation
-                                    | diesel::result::DatabaseErrorKind::SerializationFailure
-                            ) =>
-                    {
-                        attempt += 1;
-                    }
-                    other => return other,
+    // Wait for a slot before taking a database connection.
+    let Ok(_slot) = state.inventory.slots.acquire().await else {
+        return Err(Reply::error(format, 503, "The server is shutting down"));
+    };
+    let span = tracing::Span::current();
+    let result = web::block(move || {
+        let _entered = span.enter();
+        // A conflict with a concurrent import (another backend's unique index, a
+        // serialization failure) is retried: the second try sees the first's rows.
+        let mut attempt = 0;
+        loop {
+            match import::import(&app.inventory, &app.db, Arc::clone(&inv), &cfg, info.clone()) {
+                Err(ImportError::Db(diesel::result::Error::DatabaseError(kind, _)))
+                    if attempt < 2
+                        && matches!(
+                            kind,
+                            diesel::result::DatabaseErrorKind::UniqueViolation
+                                | diesel::result::DatabaseErrorKind::SerializationFailure
+                        ) =>
+                {
+                    attempt += 1;
                 }
+                other => return other,
             }
-        })
-        .await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| Err(ImportError::Internal("the import was interrupted".into())));
     match result {
         Ok(o) => {
             tracing::info!(

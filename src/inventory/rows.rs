@@ -255,7 +255,7 @@ fn insert_unnest(table: &'static str, cols: &[&'static str], rows: &[Vec<Val>]) 
         store::push_value(&mut sql, FieldType::DateTime, Val::Text(now.clone()));
     }
     sql.push(" FROM unnest(CAST(");
-    let guids: Vec<Val> = rows.iter().map(|_| Val::Text(uuid::Uuid::now_v7().to_string())).collect();
+    let guids: Vec<Val> = rows.iter().map(|_| Val::Text(crate::itemtypes::store::new_guid())).collect();
     sql.bind(array_literal(&guids)).push(" AS TEXT[])");
     for i in 0..cols.len() {
         let column: Vec<Val> = rows.iter().map(|r| r.get(i).cloned().unwrap_or(Val::Null)).collect();
@@ -285,7 +285,7 @@ fn insert_sql(backend: Backend, table: &'static str, cols: &[&'static str], rows
     }
     sql.push(") VALUES ");
     for (i, row) in rows.iter().enumerate() {
-        sql.push(if i == 0 { "(" } else { ", (" }).bind(uuid::Uuid::now_v7().to_string());
+        sql.push(if i == 0 { "(" } else { ", (" }).bind(crate::itemtypes::store::new_guid());
         for (c, v) in cols.iter().zip(row) {
             sql.push(", ");
             store::push_value(&mut sql, field_type(table, c), v.clone());
