@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Inventory throughput of a release Parc, on SQLite and PostgreSQL: a whole lycée (COUNT
-# computers, 400 by default) submitting the GLPI Agent fixture at once (first imports,
-# each with its own name, serial, UUID and deviceid), then the same computers again
-# (unchanged re-imports). Reports submissions/s, latency and the server's peak RSS.
+# computers, 400 by default) submitting the GLPI Agent fixture, CONCURRENCY at a time
+# (first imports, each with its own name, serial, UUID and deviceid), then the same
+# computers again (unchanged re-imports), then another lycée's COUNT computers all at
+# once (one burst). Reports submissions/s, latency and the server's peak RSS.
 #
 #   benches/inventory.sh [sqlite] [postgres]      (both by default)
 #   COUNT=400 CONCURRENCY=8 PG_URL=postgres://postgres@127.0.0.1:5432/postgres benches/inventory.sh
@@ -44,6 +45,8 @@ for backend in $BACKENDS; do
     --label "$backend first imports"
   $LOAD --url "$URL" --count "$COUNT" --concurrency "$CONCURRENCY" --prefix lycee --tag 0750654D \
     --label "$backend unchanged re-imports"
+  $LOAD --url "$URL" --count "$COUNT" --concurrency "$COUNT" --prefix burst --tag 0750654D \
+    --label "$backend whole lycee in one burst (first imports)"
   echo "{\"label\": \"$backend server peak RSS\", \"VmHWM_kB\": $(awk '/VmHWM/ {print $2}' /proc/$PID/status)}"
   kill "$PID"
   wait "$PID" 2>/dev/null || true

@@ -165,7 +165,10 @@ pub async fn agent(req: HttpRequest, mut payload: web::Payload, state: State) ->
     let sniffed = announced == Encoding::Identity && hint == Hint::Guess;
     echo.enc = if sniffed { decode::sniff(&raw) } else { announced };
     let body = match decode::inflate(echo.enc, &raw, max) {
-        Ok(b) => b,
+        Ok(b) => {
+            drop(raw);
+            b
+        }
         Err(DecodeError::TooLarge) => return echo.respond(too_large(hint, max)),
         // Looked compressed but was not: read it as sent.
         Err(_) if sniffed => {
@@ -186,47 +189,58 @@ pub async fn agent(req: HttpRequest, mut payload: web::Payload, state: State) ->
         Hint::Guess => body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'),
     };
     let reply = if json_mode {
-        json_request(&state, &body, agent_id, info).await
+        json_request(&state, body, agent_id, info).await
     } else {
-        xml_request(&state, &body, agent_id, info).await
+        xml_request(&state, body, agent_id, info).await
     };
     echo.respond(reply)
 }
 
-async fn json_request(state: &State, body: &[u8], agent_id: bool, info: AgentInfo) -> Reply {
-    let doc = match doc::parse(body) {
-        Ok(v @ Doc::Object(_)) => v,
-        _ => return Reply::json_error(400, "JSON not well formed!"),
+// The body and the document are dropped before the import is awaited: a lycée's
+// computers sending at once then each hold only their model while they wait.
+async fn json_request(state: &State, body: Vec<u8>, agent_id: bool, info: AgentInfo) -> Reply {
+    let inventory = {
+        let Ok(doc @ Doc::Object(_)) = doc::parse(&body) else {
+            return Reply::json_error(400, "JSON not well formed!");
+        };
+        let action = doc.get("action").or_else(|| doc.get("query")).and_then(Doc::as_str).unwrap_or("inventory");
+        match action.to_ascii_lowercase().as_str() {
+            "inventory" => read(&doc, Format::Json),
+            "contact" => return contact(state, &doc, info).await,
+            "get_params" => return Reply::params(),
+            _ => return Reply::unsupported(Format::Json, action),
+        }
     };
-    let action = doc.get("action").or_else(|| doc.get("query")).and_then(Doc::as_str).unwrap_or("inventory");
-    match action.to_ascii_lowercase().as_str() {
-        "contact" => contact(state, &doc, info).await,
-        "get_params" => Reply::params(),
-        "inventory" => match import_doc(state, read(&doc, Format::Json), info).await {
-            Ok(()) if agent_id => Reply::ok(),
-            Ok(()) => Reply::legacy_send(),
-            Err(r) => r,
-        },
-        _ => Reply::unsupported(Format::Json, action),
+    drop(body);
+    match import_doc(state, inventory, info).await {
+        Ok(()) if agent_id => Reply::ok(),
+        Ok(()) => Reply::legacy_send(),
+        Err(r) => r,
     }
 }
 
-async fn xml_request(state: &State, body: &[u8], agent_id: bool, info: AgentInfo) -> Reply {
-    let request = match xml::parse(body) {
-        Ok(r) => r,
-        Err(xml::XmlError::NotWellFormed) => return Reply::xml_error(400, "XML not well formed!"),
-        Err(xml::XmlError::Dtd) => return Reply::xml_error(400, "XML with a DTD or entity declarations is refused"),
+async fn xml_request(state: &State, body: Vec<u8>, agent_id: bool, info: AgentInfo) -> Reply {
+    let inventory = {
+        let request = match xml::parse(&body) {
+            Ok(r) => r,
+            Err(xml::XmlError::NotWellFormed) => return Reply::xml_error(400, "XML not well formed!"),
+            Err(xml::XmlError::Dtd) => {
+                return Reply::xml_error(400, "XML with a DTD or entity declarations is refused")
+            }
+        };
+        match request.query.as_str() {
+            // A GLPI Agent says so with its header and gets the native answer: it then
+            // switches to JSON for good.
+            "PROLOG" if agent_id => return Reply::ok(),
+            "PROLOG" => return Reply::prolog(),
+            "INVENTORY" => read(&Doc::from_value(&request.to_json()), Format::Xml),
+            other => return Reply::unsupported(Format::Xml, other),
+        }
     };
-    match request.query.as_str() {
-        // A GLPI Agent says so with its header and gets the native answer: it then
-        // switches to JSON for good.
-        "PROLOG" if agent_id => Reply::ok(),
-        "PROLOG" => Reply::prolog(),
-        "INVENTORY" => match import_doc(state, read(&Doc::from_value(&request.to_json()), Format::Xml), info).await {
-            Ok(()) => Reply::xml_inventory(),
-            Err(r) => r,
-        },
-        other => Reply::unsupported(Format::Xml, other),
+    drop(body);
+    match import_doc(state, inventory, info).await {
+        Ok(()) => Reply::xml_inventory(),
+        Err(r) => r,
     }
 }
 
