@@ -29,6 +29,8 @@ LATER = {
         "PluginOpticIntervention_Item",
         "PluginOpticAssignment",
     ],
+    # The BIOS of inventoried computers, as GLPI stores it (issue 5).
+    "2026-11-28-000050_firmware": ["DeviceFirmwareType", "DeviceFirmware", "Item_DeviceFirmware"],
 }
 BACKENDS = ("sqlite", "postgres")
 PG_MAX_IDENT = 63  # PostgreSQL truncates longer identifiers

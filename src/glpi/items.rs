@@ -389,7 +389,7 @@ fn with_section(
         }
         "with_devices" => {
             let mut out = Map::new();
-            for name in ["Item_DeviceProcessor", "Item_DeviceMemory"] {
+            for name in ["Item_DeviceFirmware", "Item_DeviceProcessor", "Item_DeviceMemory"] {
                 let rows = poly_rows(c, it(name), def.name, id, " AND t.\"is_deleted\" = 0")?;
                 if rows.is_empty() {
                     continue;

@@ -227,9 +227,14 @@ fn upsert_computer(tx: &mut Tx, inv: &Inventory, matched: Option<i64>, entity: i
 /// A computer that follows its new TAG takes its sub-items along (sections rewrite their
 /// own rows; these are the ones nothing else would touch).
 fn move_entity(conn: &mut DbConn, id: i64, entity: i64) -> Result<()> {
-    for table in
-        ["items_disks", "networkports", "items_deviceprocessors", "items_devicememories", "items_operatingsystems"]
-    {
+    for table in [
+        "items_disks",
+        "networkports",
+        "items_deviceprocessors",
+        "items_devicememories",
+        "items_devicefirmwares",
+        "items_operatingsystems",
+    ] {
         let mut sql = Sql::new(conn.backend());
         sql.push("UPDATE ").ident(table).push(" SET \"entities_id\" = ").bind(entity);
         sql.push(" WHERE \"itemtype\" = 'Computer' AND \"items_id\" = ").bind(id);
@@ -286,7 +291,7 @@ pub fn upsert_agent(conn: &mut DbConn, inv: &Inventory, asset: Option<(i64, i64)
 
 /// Section name, for the summary and the stored digests.
 const SECTIONS: &[&str] =
-    &["os", "cpus", "memories", "drives", "ports", "softwares", "monitors", "printers", "peripherals"];
+    &["os", "bios", "cpus", "memories", "drives", "ports", "softwares", "monitors", "printers", "peripherals"];
 
 /// Feeds `Hash` into SHA-256, so a section is digested without being formatted first.
 /// (`Hash` output may change with the compiler: a new digest only costs one full
@@ -357,6 +362,7 @@ fn import_sections(tx: &mut Tx, inv: &Inventory, a: &Asset, summary: &mut Vec<St
 fn present(inv: &Inventory, section: &str) -> bool {
     match section {
         "os" => inv.os.is_some(),
+        "bios" => inv.bios.is_some(),
         "cpus" => inv.cpus.is_some(),
         "memories" => inv.memories.is_some(),
         "drives" => inv.drives.is_some(),
@@ -379,6 +385,10 @@ fn section_digest(inv: &Inventory, section: &str, entity: i64) -> (String, bool)
             let os = inv.os.as_ref().and_then(Option::as_ref);
             (digest(section, entity, &os), os.is_none())
         }
+        "bios" => {
+            let bios = inv.bios.as_ref().and_then(Option::as_ref);
+            (digest(section, entity, &bios), bios.is_none())
+        }
         "cpus" => of(section, entity, &inv.cpus),
         "memories" => of(section, entity, &inv.memories),
         "drives" => of(section, entity, &inv.drives),
@@ -396,6 +406,7 @@ fn apply(tx: &mut Tx, inv: &Inventory, a: &Asset, section: &str) -> Result<Count
     }
     match section {
         "os" => sections::os(tx, a, inv.os.as_ref().and_then(Option::as_ref)),
+        "bios" => sections::bios(tx, a, inv.bios.as_ref().and_then(Option::as_ref)),
         "cpus" => sections::cpus(tx, a, list(&inv.cpus)),
         "memories" => sections::memories(tx, a, list(&inv.memories)),
         "drives" => sections::drives(tx, a, list(&inv.drives)),

@@ -116,6 +116,7 @@ pub fn to_model(doc: &Doc) -> Inventory {
         versionclient,
         computer: computer(hw, bios, os, networks.as_deref()),
         os: content.contains_key("operatingsystem").then(|| os.and_then(|o| operating_system(o, hw))),
+        bios: content.contains_key("bios").then(|| firmware(bios)),
         cpus: objects(content, "cpus").map(|l| l.into_iter().map(cpu).collect()),
         memories: objects(content, "memories").map(|l| l.into_iter().filter_map(memory).collect()),
         drives: objects(content, "drives").map(|l| l.into_iter().filter_map(drive).collect()),
@@ -177,6 +178,23 @@ fn operating_system(o: &Obj, hw: &Obj) -> Option<Os> {
         company: text(hw, "wincompany"),
         owner: text(hw, "winowner"),
     })
+}
+
+/// GLPI keeps the BIOS when it has a version, a date or a maker.
+fn firmware(b: &Obj) -> Option<Bios> {
+    let bios = Bios {
+        version: text(b, "bversion"),
+        date: date(b, "bdate").or_else(|| us_date(b, "bdate")),
+        manufacturer: text(b, "bmanufacturer"),
+        serial: text(b, "biosserial").filter(|s| !DUMMY_SERIALS.contains(&s.to_lowercase().as_str())),
+    };
+    (bios.version.is_some() || bios.date.is_some() || bios.manufacturer.is_some()).then_some(bios)
+}
+
+/// `MM/DD/YYYY`, the form DMI gives BIOS dates in.
+fn us_date(o: &Obj, key: &str) -> Option<String> {
+    let s = text(o, key)?;
+    chrono::NaiveDate::parse_from_str(&s, "%m/%d/%Y").ok().map(|d| d.format("%Y-%m-%d").to_string())
 }
 
 fn cpu(o: &Obj) -> Cpu {
@@ -324,5 +342,20 @@ mod tests {
         assert!(!inv.peripherals.unwrap().is_empty());
         assert_eq!(inv.cpus.unwrap()[0].serial, None, "dummy serials are dropped");
         assert_eq!(inv.memories.unwrap().len(), 2);
+        let bios = inv.bios.flatten().unwrap();
+        assert_eq!((bios.version.as_deref(), bios.date.as_deref()), (Some("1.4.3"), Some("2016-02-06")));
+        assert_eq!(bios.manufacturer.as_deref(), Some("Dell Inc."));
+    }
+
+    #[test]
+    fn reads_dmi_bios_dates_and_skips_empty_bios() {
+        let v =
+            serde_json::json!({"content": {"bios": {"bdate": "06/02/2016", "bversion": "A01", "biosserial": "None"}}});
+        let bios = to_model(&Doc::from_value(&v)).bios.flatten().unwrap();
+        assert_eq!(bios.date.as_deref(), Some("2016-06-02"));
+        assert_eq!(bios.serial, None, "dummy serials are dropped");
+        let empty = serde_json::json!({"content": {"bios": {"ssn": ""}}});
+        assert_eq!(to_model(&Doc::from_value(&empty)).bios, Some(None));
+        assert_eq!(to_model(&Doc::from_value(&serde_json::json!({"content": {}}))).bios, None);
     }
 }

@@ -17,6 +17,9 @@ pub struct Inventory {
     pub versionclient: String,
     pub computer: Computer,
     pub os: Option<Option<Os>>,
+    /// The BIOS (`bios.bversion`, `bdate`, …), stored as GLPI does: a DeviceFirmware of
+    /// type "BIOS" linked to the computer. `Some(None)`: a `bios` without firmware data.
+    pub bios: Option<Option<Bios>>,
     pub cpus: Option<Vec<Cpu>>,
     pub memories: Option<Vec<Memory>>,
     pub drives: Option<Vec<Drive>>,
@@ -58,6 +61,15 @@ pub struct Os {
     pub licenseid: Option<String>,
     pub company: Option<String>,
     pub owner: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
+pub struct Bios {
+    pub version: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub date: Option<String>,
+    pub manufacturer: Option<String>,
+    pub serial: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Hash)]

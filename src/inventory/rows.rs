@@ -188,7 +188,12 @@ impl<'c> Tx<'c> {
         let mut sql = Sql::new(self.backend());
         sql.push("SELECT CAST(\"id\" AS BIGINT) AS n FROM ").ident(table).push(" WHERE 1=1");
         for (c, v) in keys {
-            sql.push(" AND ").ident(c).push(" = ").bind(v.clone());
+            // An absent value is a key too: `= NULL` would never match, and each
+            // import would create the row again.
+            match v {
+                Val::Null => sql.push(" AND ").ident(c).push(" IS NULL"),
+                v => sql.push(" AND ").ident(c).push(" = ").bind(v.clone()),
+            };
         }
         sql.push(" ORDER BY \"id\" LIMIT 1");
         Ok(sql.load_ints(self.conn)?.into_iter().next())

@@ -1,7 +1,7 @@
 //! Each inventory section as rows of GLPI's tables: OS link, processors, memory, volumes,
 //! network ports and their addresses, software installations, attached devices.
 
-use super::model::{Attached, Cpu, Drive, Memory, Os, Port, Software};
+use super::model::{Attached, Bios, Cpu, Drive, Memory, Os, Port, Software};
 use super::rows::{self, opt, Result, Tx};
 use super::sync::{Counts, Row, Spec};
 use crate::db::sql::{Sql, Val};
@@ -50,6 +50,7 @@ impl AttachedKind {
 pub fn spec(section: &str, a: &Asset) -> Spec {
     let (table, key): (&'static str, &'static [&'static str]) = match section {
         "os" => ("items_operatingsystems", &[]),
+        "bios" => ("items_devicefirmwares", &["devicefirmwares_id"]),
         "cpus" => ("items_deviceprocessors", &["deviceprocessors_id", "serial"]),
         "memories" => ("items_devicememories", &["devicememories_id", "serial", "busID"]),
         "drives" => ("items_disks", &["device", "mountpoint"]),
@@ -111,6 +112,33 @@ pub fn os(tx: &mut Tx, a: &Asset, os: Option<&Os>) -> Result<Counts> {
         desired.push(row);
     }
     Ok(spec("os", a).sync(tx.conn, desired, false, a.fresh)?.1)
+}
+
+/// The BIOS as GLPI stores it: a firmware device "<maker> BIOS" of type BIOS, with its
+/// version and date, linked to the computer (with the BIOS serial on the link).
+pub fn bios(tx: &mut Tx, a: &Asset, bios: Option<&Bios>) -> Result<Counts> {
+    let mut desired = Vec::new();
+    if let Some(b) = bios {
+        let mfr = tx.dropdown("manufacturers", b.manufacturer.as_deref())?;
+        let kind = tx.dropdown("devicefirmwaretypes", Some("BIOS"))?;
+        let designation = format!("{} BIOS", b.manufacturer.as_deref().unwrap_or("")).trim().to_string();
+        let device = tx.find_or_create(
+            "devicefirmwares",
+            &[
+                ("designation", Val::Text(designation)),
+                ("manufacturers_id", Val::Int(mfr)),
+                ("version", opt(b.version.as_deref())),
+                ("devicefirmwaretypes_id", Val::Int(kind)),
+            ],
+            &[("date", opt(b.date.as_deref()))],
+        )?;
+        desired.push(vec![
+            ("devicefirmwares_id", Val::Int(device)),
+            ("serial", opt(b.serial.as_deref())),
+            ("entities_id", Val::Int(a.entity)),
+        ]);
+    }
+    Ok(spec("bios", a).sync(tx.conn, desired, false, a.fresh)?.1)
 }
 
 pub fn cpus(tx: &mut Tx, a: &Asset, cpus: &[Cpu]) -> Result<Counts> {

@@ -252,6 +252,15 @@ async fn upstream_examples_import_with_devices_and_partial_software() {
     assert_eq!(c["uuid"], "4c4c4544-0034-3010-8048-b6c04f503732");
     assert_ne!(c["manufacturers_id"], 0);
     assert_eq!(count(&c["_devices"]["Item_DeviceMemory"]), 2);
+    // The BIOS, as GLPI stores it: a firmware device of type BIOS linked to the computer.
+    let links = c["_devices"]["Item_DeviceFirmware"].as_object().expect("BIOS link");
+    assert_eq!(links.len(), 1);
+    let fw_id = links.values().next().unwrap()["devicefirmwares_id"].as_i64().unwrap();
+    let fw = app.get(&format!("/DeviceFirmware/{fw_id}?expand_dropdowns=true"), &t).await.body;
+    assert_eq!(fw["designation"], "Dell Inc. BIOS");
+    assert_eq!(fw["version"], "1.4.3");
+    assert_eq!(fw["date"], "2016-02-06");
+    assert_eq!(fw["devicefirmwaretypes_id"], "BIOS");
     assert_eq!(count(&c["_disks"]), 6);
     assert_eq!(count_ports(&c), 5);
     assert_eq!(count(&c["_connections"]["Monitor"]), 1);
