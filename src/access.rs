@@ -133,9 +133,11 @@ fn push_scope_depth(sql: &mut Sql, s: &Session, def: &'static ItemTypeDef, alias
             }
         }
         Parent::Poly => {
-            // Followups and solutions hang off tickets in Parc.
-            let parent = find("Ticket").expect("Ticket is declared");
-            sql.push(" AND ").col(alias, "itemtype").push(" = 'Ticket' AND ").col(alias, "items_id");
+            // Followups and solutions hang off tickets in Parc; field locks off the
+            // computers the inventory manages.
+            let parent_name = if def.name == "Lockedfield" { "Computer" } else { "Ticket" };
+            let parent = find(parent_name).expect("declared");
+            sql.push(" AND ").col(alias, "itemtype").push(" = ").bind(parent_name).push(" AND ").col(alias, "items_id");
             sql.push(" IN (SELECT ")
                 .col(&sub, "id")
                 .push(" FROM ")

@@ -210,6 +210,7 @@ pub fn update_one(
         }
         crate::tickets::after_update(c, s, def, id, &before, &input)?;
         crate::users::after_update(c, s, def, id, &input)?;
+        crate::inventory::locks::after_update(c, def, id, &before, &input, &s.actor())?;
         Ok(())
     })
 }

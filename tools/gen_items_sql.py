@@ -31,6 +31,8 @@ LATER = {
     ],
     # The BIOS of inventoried computers, as GLPI stores it (issue 5).
     "2026-11-28-000050_firmware": ["DeviceFirmwareType", "DeviceFirmware", "Item_DeviceFirmware"],
+    # Fields of inventoried assets changed by hand, which inventories leave alone.
+    "2026-11-28-000060_lockedfields": ["Lockedfield"],
 }
 BACKENDS = ("sqlite", "postgres")
 PG_MAX_IDENT = 63  # PostgreSQL truncates longer identifiers

@@ -205,8 +205,12 @@ fn upsert_computer(tx: &mut Tx, inv: &Inventory, matched: Option<i64>, entity: i
         Some(id) => {
             let before = store::get_raw(tx.conn, def, id)?;
             let before = before.unwrap_or_default();
-            let changed: Vec<(&'static str, Val)> =
-                fields.into_iter().filter(|(k, v)| !rows::same(before.get(*k), v)).collect();
+            // Fields changed by hand since are locked: the inventory leaves them alone.
+            let locked = super::locks::locked(tx.conn, "Computer", id)?;
+            let changed: Vec<(&'static str, Val)> = fields
+                .into_iter()
+                .filter(|(k, v)| !rows::same(before.get(*k), v) && !locked.iter().any(|l| l == k))
+                .collect();
             let names: Vec<String> = changed.iter().map(|(k, _)| k.to_string()).collect();
             rows::update_row(tx.conn, "computers", id, &changed)?;
             // The inventory date is not a change of the asset: no date_mod, no log.

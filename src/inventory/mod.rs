@@ -13,6 +13,7 @@ pub mod decode;
 pub mod doc;
 pub mod import;
 pub mod json;
+pub mod locks;
 pub mod model;
 pub mod protocol;
 pub mod routes;

@@ -381,6 +381,16 @@ pub static ALL: &[ItemTypeDef] = &[
         children: &["Contract_Item"],
     },
     ItemTypeDef {
+        name: "Lockedfield",
+        table: "lockedfields",
+        fields: "id:int · itemtype:str? · items_id:int=0 · field:str! · value:str? · date_mod:dt? · date_creation:dt? · is_global:int=0",
+        right: "computer",
+        kind: Kind::Relation,
+        parent: Parent::Poly,
+        hidden: &[],
+        children: &[],
+    },
+    ItemTypeDef {
         name: "Agent",
         table: "agents",
         fields: "id:int · deviceid:str! · entities_id:int=0 · is_recursive:int=0 · name:str? · agenttypes_id:int! · last_contact:dt? · version:str? · locked:int=0 · itemtype:str! · items_id:int! · useragent:str? · tag:str? · port:str? · remote_addr:str? · threads_networkdiscovery:int=1 · threads_networkinventory:int=1 · timeout_networkdiscovery:int=0 · timeout_networkinventory:int=0 · use_module_wake_on_lan:int=0 · use_module_computer_inventory:int=0 · use_module_esx_remote_inventory:int=0 · use_module_remote_inventory:int=0 · use_module_network_inventory:int=0 · use_module_network_discovery:int=0 · use_module_package_deployment:int=0 · use_module_collect_data:int=0",

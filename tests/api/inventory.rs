@@ -465,3 +465,35 @@ async fn software_names_with_sql_and_array_syntax_round_trip() {
     assert_eq!(send_inventory(&app, &doc).await.status, 200);
     assert_eq!(computer_with(&app, &t, id).await["_softwares"], c["_softwares"]);
 }
+
+#[actix_web::test]
+async fn fields_changed_by_hand_are_locked_against_the_inventory() {
+    let app = spawn_app().await;
+    let t = app.admin().await;
+    let full = fixture_json("inventory_format-example-computer_1.json");
+    assert_eq!(send_inventory(&app, &full).await.status, 200);
+    let id = computers(&app, &t).await[0]["id"].as_i64().unwrap();
+    let original = computer_with(&app, &t, id).await;
+    // A technician renames the computer and notes its room; the agent knows neither.
+    let r = app
+        .put(&format!("/Computer/{id}"), &t, json!({"input": {"name": "CDI-poste-3", "comment": "salle 112"}}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let locks = app.get("/Lockedfield?range=0-50", &t).await.body;
+    let locks = locks.as_array().expect("locks");
+    assert_eq!(locks.len(), 1, "only the inventoried field is locked: {locks:?}");
+    assert_eq!((locks[0]["field"].as_str(), locks[0]["items_id"].as_i64()), (Some("name"), Some(id)));
+    // The next inventory keeps the name and still updates what is not locked.
+    let mut next = full.clone();
+    next["content"]["hardware"]["lastloggeduser"] = json!("j.dupont");
+    assert_eq!(send_inventory(&app, &next).await.status, 200);
+    let after = computer_with(&app, &t, id).await;
+    assert_eq!(after["name"], "CDI-poste-3");
+    assert_eq!(after["comment"], "salle 112");
+    assert_eq!(after["contact"], "j.dupont");
+    // Removing the lock hands the field back to the agent.
+    let lock_id = locks[0]["id"].as_i64().unwrap();
+    assert_eq!(app.delete(&format!("/Lockedfield/{lock_id}"), &t, None).await.status, 200);
+    assert_eq!(send_inventory(&app, &next).await.status, 200);
+    assert_eq!(computer_with(&app, &t, id).await["name"], original["name"]);
+}
