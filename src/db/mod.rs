@@ -105,7 +105,11 @@ impl DbUrl {
             }
             DbUrl::Postgres(url) => {
                 let mut c = diesel::PgConnection::establish(url)?;
-                c.batch_execute("SET TIME ZONE 'UTC'").map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                // No JIT: Parc runs many short queries, and PostgreSQL compiles one as soon as
+                // its estimated cost is high, which a table without statistics yet (a new
+                // lycée's software) makes it: 200-300 ms of compiling for a 5 ms query.
+                c.batch_execute("SET TIME ZONE 'UTC'; SET jit = off")
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Postgres(c))
             }
         }

@@ -55,14 +55,24 @@ fn load(tx: &mut Tx, entity: i64, names: &[String]) -> Result<Catalog> {
              CAST(s.\"manufacturers_id\" AS BIGINT) AS mfr, CAST(COALESCE(v.\"id\", 0) AS BIGINT) AS vid, \
              v.\"name\" AS vname, v.\"arch\" AS arch, \
              CAST(CASE WHEN s.\"is_deleted\" = 0 AND s.\"is_template\" = 0 THEN 1 ELSE 0 END AS BIGINT) AS live \
-             FROM \"softwares\" s LEFT JOIN \"softwareversions\" v ON v.\"softwares_id\" = s.\"id\" \
-             WHERE s.\"entities_id\" = ",
-        )
-        .bind(entity)
-        // Trashed and template software are filtered here rather than in SQL, so that
-        // the planner uses the (entities_id, name) index without statistics.
-        .push(" AND s.\"name\"")
-        .in_texts(chunk.iter().map(String::as_str));
+             FROM \"softwares\" s ",
+        );
+        sql.push(match tx.backend() {
+            // Versions are always fetched through their softwares_id index, one lookup per
+            // software (OFFSET 0 keeps the subquery a nested loop): without statistics
+            // PostgreSQL otherwise hashed a scan of every version of the region.
+            crate::db::Backend::Postgres => {
+                "LEFT JOIN LATERAL (SELECT v.\"id\", v.\"name\", v.\"arch\" FROM \"softwareversions\" v \
+                 WHERE v.\"softwares_id\" = s.\"id\" OFFSET 0) v ON TRUE"
+            }
+            crate::db::Backend::Sqlite => "LEFT JOIN \"softwareversions\" v ON v.\"softwares_id\" = s.\"id\"",
+        });
+        sql.push(" WHERE s.\"entities_id\" = ")
+            .bind(entity)
+            // Trashed and template software are filtered here rather than in SQL, so that
+            // the planner uses the (entities_id, name) index without statistics.
+            .push(" AND s.\"name\"")
+            .in_texts(chunk.iter().map(String::as_str));
         for r in sql.load_rows::<CatalogRow>(tx.conn)?.into_iter().filter(|r| r.live == 1) {
             keep_lowest(&mut c.software, (r.sname, r.mfr), r.sid);
             if r.vid > 0 {
