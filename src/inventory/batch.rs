@@ -103,6 +103,10 @@ pub fn submit(
             }
         }
     }
+    // A small pool cannot spare a connection for the writer between batches.
+    if pool.max_size() <= 2 {
+        *writer = None;
+    }
     let mine = lock(&slot).take();
     mine.unwrap_or_else(|| Err(ImportError::Internal("import not run".into())))
 }
