@@ -132,18 +132,22 @@ pub async fn export_computers(state: State, q: Query<ExportQuery>, caller: Calle
             if done {
                 return None;
             }
-            let page = db.run(move |c| export::page(c, &s, &filter, after).map_err(ApiError::from)).await;
+            // The page is formatted on the blocking pool too, off the async workers.
+            let page = db
+                .run(move |c| {
+                    let rows = export::page(c, &s, &filter, after).map_err(ApiError::from)?;
+                    let last = rows.last().and_then(export::row_id).unwrap_or(after);
+                    let finished = (rows.len() as i64) < export::PAGE;
+                    let text = if ndjson { export::ndjson_lines(&rows) } else { export::csv_lines(&rows) };
+                    Ok::<_, ApiError>((text, last, finished))
+                })
+                .await;
             match page {
                 Err(e) => {
                     tracing::error!(error = %e, "export page failed");
                     Some((Err(actix_web::error::ErrorInternalServerError("export interrupted")), (after, true, None)))
                 }
-                Ok(rows) => {
-                    let last = rows.last().and_then(|r| r["id"].as_i64()).unwrap_or(after);
-                    let finished = (rows.len() as i64) < export::PAGE;
-                    let text = if ndjson { export::ndjson_lines(&rows) } else { export::csv_lines(&rows) };
-                    Some((Ok(Bytes::from(text)), (last, finished, None)))
-                }
+                Ok((text, last, finished)) => Some((Ok(Bytes::from(text)), (last, finished, None))),
             }
         }
     });

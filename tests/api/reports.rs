@@ -111,6 +111,10 @@ async fn the_fleet_export_streams_every_visible_computer() {
     let r = get(&app, &t, "/exports/computers?format=ndjson").await;
     let first: Value = serde_json::from_str(r.text.lines().next().unwrap()).unwrap();
     let uai = first["uai"].as_str().unwrap().to_string();
+    assert!(first["id"].is_i64(), "ids are numbers: {first}");
+    let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 16);
+    assert_eq!((keys[0].as_str(), keys[15].as_str()), ("id", "buy_date"));
     let r = get(&app, &t, &format!("/exports/computers?format=ndjson&establishment={uai}")).await;
     let direct = sql_count(&app, &format!("SELECT COUNT(*) AS n FROM computers c JOIN establishments e ON e.entities_id = c.entities_id WHERE e.uai = '{uai}'"));
     assert_eq!(r.text.lines().count() as i64, direct);
