@@ -195,8 +195,21 @@ pub fn update_one(
         for (k, v) in &input {
             merged.insert(k.clone(), v.clone());
         }
-        // Moving an item to another entity needs rights there too.
-        if input.contains_key("entities_id") && !may_write(c, s, def, Op::Create, &merged)? {
+        // Moving an item to another entity, or a sub-item to another parent, needs rights
+        // there too.
+        let parent_column = match def.parent {
+            itemtypes::Parent::Fk { column, .. } => Some(column),
+            _ => None,
+        };
+        let text = |v: Option<&Value>| match v {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        };
+        let changes = |k: &str| input.contains_key(k) && text(input.get(k)) != text(before.get(k));
+        let moves =
+            ["entities_id", "itemtype", "items_id"].iter().any(|k| changes(k)) || parent_column.is_some_and(changes);
+        if moves && !may_write(c, s, def, Op::Create, &merged)? {
             return Err(Refusal::Right);
         }
         crate::tickets::prepare_update(c, s, def, id, &before, &mut input)?;

@@ -37,13 +37,14 @@ impl Application {
         let workers = settings.workers;
         let imports = settings.inventory.effective_concurrency();
         let backend = db.backend;
+        let pool_size = db.pool.max_size() as usize;
         let state = Arc::new(AppState {
             db,
             settings,
             sessions: Default::default(),
             clients: Default::default(),
             counts: Default::default(),
-            inventory: crate::inventory::batch::Imports::new(imports, backend),
+            inventory: crate::inventory::batch::Imports::new(imports, backend, pool_size),
         });
         let server = run(listener, state, workers)?;
         Ok(Application { port, server })

@@ -28,19 +28,20 @@ struct Job {
 /// Imports under way for one application: at most `slots` at once, and on SQLite the
 /// queue of imports waiting for the writer.
 pub struct Imports {
-    pub slots: tokio::sync::Semaphore,
+    pub slots: Arc<tokio::sync::Semaphore>,
     pub batch: Batch,
 }
 
 impl Imports {
     /// On SQLite the writer queue already serializes imports, and a longer queue makes
-    /// bigger (cheaper) grouped commits: the bound applies to PostgreSQL.
-    pub fn new(concurrency: usize, backend: crate::db::Backend) -> Self {
+    /// bigger (cheaper) grouped commits: the bound applies to PostgreSQL, where it also
+    /// leaves a quarter of the pool (at least two connections) to the API.
+    pub fn new(concurrency: usize, backend: crate::db::Backend, pool_size: usize) -> Self {
         let slots = match backend {
-            crate::db::Backend::Postgres => concurrency.max(1),
+            crate::db::Backend::Postgres => concurrency.min(pool_size.saturating_sub((pool_size / 4).max(2))).max(1),
             crate::db::Backend::Sqlite => tokio::sync::Semaphore::MAX_PERMITS,
         };
-        Imports { slots: tokio::sync::Semaphore::new(slots), batch: Batch::default() }
+        Imports { slots: Arc::new(tokio::sync::Semaphore::new(slots)), batch: Batch::default() }
     }
 }
 

@@ -289,11 +289,13 @@ async fn import_doc(
     let app = Arc::clone(state);
     let started = std::time::Instant::now();
     // Wait for a slot before taking a database connection.
-    let Ok(_slot) = state.inventory.slots.acquire().await else {
+    // The slot goes with the import, which runs on even if the agent hangs up.
+    let Ok(slot) = Arc::clone(&state.inventory.slots).acquire_owned().await else {
         return Err(Reply::error(format, 503, "The server is shutting down"));
     };
     let span = tracing::Span::current();
     let result = web::block(move || {
+        let _slot = slot;
         let _entered = span.enter();
         // A conflict with a concurrent import (another backend's unique index, a
         // serialization failure) is retried: the second try sees the first's rows.

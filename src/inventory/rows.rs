@@ -240,17 +240,16 @@ fn insert_unnest(table: &'static str, cols: &[&'static str], rows: &[Vec<Val>]) 
     }
     sql.push(") SELECT u.c0");
     for (i, c) in cols.iter().enumerate() {
-        // The values' own type, as bound parameters would have it; text is read as the
-        // column's date type where it has one.
-        let column = rows.iter().filter_map(|r| r.get(i)).filter(|v| **v != Val::Null);
-        let ty = match column.clone().next() {
-            Some(Val::Int(_)) => "BIGINT",
-            Some(Val::Float(_)) => "DOUBLE PRECISION",
-            _ => match field_type(table, c) {
-                FieldType::DateTime => "TIMESTAMP",
-                FieldType::Date => "DATE",
-                _ => "TEXT",
-            },
+        // The column's declared type (an all-NULL column must still be cast to it); the
+        // values' own type for columns no itemtype declares.
+        let declared = itemtypes::by_table(table).and_then(|d| d.column(c)).map(|f| f.ty);
+        let first = rows.iter().filter_map(|r| r.get(i)).find(|v| **v != Val::Null);
+        let ty = match (declared, first) {
+            (Some(FieldType::Int), _) | (None, Some(Val::Int(_))) => "BIGINT",
+            (Some(FieldType::Num), _) | (None, Some(Val::Float(_))) => "DOUBLE PRECISION",
+            (Some(FieldType::DateTime), _) => "TIMESTAMP",
+            (Some(FieldType::Date), _) => "DATE",
+            _ => "TEXT",
         };
         sql.push(&format!(", CAST(u.c{} AS {ty})", i + 1));
     }

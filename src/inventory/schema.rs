@@ -177,7 +177,11 @@ fn check(s: &Schema, at: usize, v: &Doc, path: Path<'_>, out: &mut Vec<String>) 
                     out.push(format!("Required property missing: {r}, data: {}{at}", show(v)));
                 }
             }
-            for (k, child) in obj.iter() {
+            for (i, (k, child)) in obj.iter().enumerate() {
+                // A repeated key reads as its last value: earlier ones are not checked.
+                if obj.0[i + 1..].iter().any(|(later, _)| later == k) {
+                    continue;
+                }
                 match node.properties.get(k) {
                     Some(&sub) => check(s, sub, child, Path::Property(&path, k), out),
                     None if node.closed => out.push(format!("Additional properties not allowed: {k} at {path}")),
@@ -227,6 +231,9 @@ mod tests {
         );
         let ok = json!({"deviceid": "d", "content": {"versionclient": "x", "hardware": {"memory": "2048"}, "softwares": [{"name": "a"}]}});
         assert_eq!(violations(&ok), None);
+        let repeated =
+            br#"{"deviceid": "d", "content": {"versionclient": "x", "hardware": "x", "hardware": {"name": "n"}}}"#;
+        assert_eq!(super::violations(&crate::inventory::doc::parse(repeated).unwrap()), None, "the last value counts");
         let bad =
             json!({"deviceid": "d", "extra": 1, "content": {"versionclient": "x", "softwares": [{"version": "1"}]}});
         let msg = violations(&bad).unwrap();

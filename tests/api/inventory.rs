@@ -443,6 +443,8 @@ async fn software_names_with_sql_and_array_syntax_round_trip() {
         .iter()
         .map(|n| json!({"name": n, "version": "1.0\"", "publisher": "Pub \\ \"Q\"", "install_date": "2024-05-06"}))
         .collect();
+    // Two processors without core or thread counts: an all-NULL integer column.
+    doc["content"]["cpus"] = json!([{"name": "CPU A", "speed": 2000}, {"name": "CPU B", "speed": 2000}]);
     assert_eq!(send_inventory(&app, &doc).await.status, 200);
     let stored: Vec<String> = app
         .get("/Software?range=0-99", &t)
@@ -461,6 +463,7 @@ async fn software_names_with_sql_and_array_syntax_round_trip() {
     let id = computers(&app, &t).await[0]["id"].as_i64().unwrap();
     let c = computer_with(&app, &t, id).await;
     assert_eq!(count(&c["_softwares"]), names.len());
+    assert_eq!(count(&c["_devices"]["Item_DeviceProcessor"]), 2);
     // Unchanged re-import: nothing moves.
     assert_eq!(send_inventory(&app, &doc).await.status, 200);
     assert_eq!(computer_with(&app, &t, id).await["_softwares"], c["_softwares"]);

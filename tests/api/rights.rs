@@ -110,3 +110,21 @@ async fn technicians_and_observers_follow_their_entities() {
     assert_eq!(app.get(&format!("/Computer/{}", w.pc_a), &o).await.status, 403);
     let _ = w.a;
 }
+
+#[actix_web::test]
+async fn a_sub_item_cannot_be_moved_to_a_parent_out_of_reach() {
+    // A technician of lycée A may edit a field lock of A's computer, not re-attach it to
+    // B's computer (which would freeze B's field against its inventory).
+    let w = world().await;
+    let app = &w.app;
+    let lock =
+        app.add(&w.admin, "Lockedfield", json!({"itemtype": "Computer", "items_id": w.pc_a, "field": "name"})).await;
+    let t = app.login("tech_a", "password-123").await;
+    assert_eq!(app.get(&format!("/Lockedfield/{lock}"), &t).await.status, 200);
+    let r = app.put(&format!("/Lockedfield/{lock}"), &t, json!({"input": {"items_id": w.pc_b}})).await;
+    assert_ne!(r.status, 200, "{}", r.text);
+    assert_eq!(app.get(&format!("/Lockedfield/{lock}"), &w.admin).await.body["items_id"], w.pc_a);
+    // Resending the unchanged parent is an ordinary update.
+    let r = app.put(&format!("/Lockedfield/{lock}"), &t, json!({"input": {"items_id": w.pc_a, "value": "x"}})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
