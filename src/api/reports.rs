@@ -77,11 +77,12 @@ pub async fn report(
         }
     };
     reports::check_read(&s, right).map_err(ApiError::Forbidden)?;
+    let pool = state.db.pool.clone();
     let r = state
         .db
         .run(move |c| -> Result<Report, ApiError> {
             Ok(match kind.as_str() {
-                "inventory" => reports::inventory(c, &s, g)?,
+                "inventory" => reports::inventory(c, Some(&pool), &s, g)?,
                 "tickets" => reports::tickets(c, &s, g, &period)?,
                 _ => reports::interventions(c, &s, g, &period)?,
             })

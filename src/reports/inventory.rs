@@ -1,7 +1,7 @@
 //! Inventory report: assets by type, computers by manufacturer/model and by OS/version
 //! (Windows 10 end of support), age buckets, warranty state, silent agents.
 
-use super::{collect, def, group_clause, labels, push_group_join, txt, GroupBy, Report};
+use super::{collect_parallel, def, group_clause, labels, push_group_join, txt, GroupBy, Report};
 use crate::access;
 use crate::auth::session::Session;
 use crate::db::sql::Sql;
@@ -31,15 +31,21 @@ fn grouped(c: &mut DbConn, s: &Session, g: GroupBy, itemtype: &str, dim: &str, j
     sql
 }
 
-pub fn inventory(c: &mut DbConn, s: &Session, g: GroupBy) -> diesel::QueryResult<Report> {
+pub fn inventory(
+    c: &mut DbConn,
+    pool: Option<&crate::db::Pool>,
+    s: &Session,
+    g: GroupBy,
+) -> diesel::QueryResult<Report> {
     let mut r = Report::new("inventory", g, None);
     let backend = c.backend();
+    let mut plan: Vec<(&'static str, Sql)> = Vec::new();
     for it in ASSETS {
         if !access::type_allows(&s.rights, def(it), access::Op::Read) {
             continue;
         }
         let sql = grouped(c, s, g, it, &format!("'{it}'"), "", "");
-        collect(c, &sql, &mut r, "assets_by_type")?;
+        plan.push(("assets_by_type", sql));
     }
     let mm = "COALESCE(m.\"name\", '(unknown)') || ' / ' || COALESCE(mo.\"name\", '(unknown)')";
     let sql = grouped(
@@ -51,15 +57,15 @@ pub fn inventory(c: &mut DbConn, s: &Session, g: GroupBy) -> diesel::QueryResult
         " LEFT JOIN \"manufacturers\" m ON m.\"id\" = t.\"manufacturers_id\" LEFT JOIN \"computermodels\" mo ON mo.\"id\" = t.\"computermodels_id\"",
         "",
     );
-    collect(c, &sql, &mut r, "computers_by_manufacturer_model")?;
+    plan.push(("computers_by_manufacturer_model", sql));
     let os = "COALESCE(os.\"name\", '(unknown)') || ' ' || COALESCE(ov.\"name\", '')";
     let os_join = " LEFT JOIN \"items_operatingsystems\" io ON io.\"itemtype\" = 'Computer' AND io.\"items_id\" = t.\"id\" AND io.\"is_deleted\" = 0 \
                    LEFT JOIN \"operatingsystems\" os ON os.\"id\" = io.\"operatingsystems_id\" \
                    LEFT JOIN \"operatingsystemversions\" ov ON ov.\"id\" = io.\"operatingsystemversions_id\"";
     let sql = grouped(c, s, g, "Computer", os, os_join, "");
-    collect(c, &sql, &mut r, "computers_by_os")?;
+    plan.push(("computers_by_os", sql));
     let sql = grouped(c, s, g, "Computer", "'Windows 10'", os_join, " AND os.\"name\" LIKE 'Windows 10%'");
-    collect(c, &sql, &mut r, "windows10_end_of_support")?;
+    plan.push(("windows10_end_of_support", sql));
 
     // Age from the purchase date, else the first inventory (row creation).
     let today = chrono::Utc::now().date_naive();
@@ -81,7 +87,7 @@ pub fn inventory(c: &mut DbConn, s: &Session, g: GroupBy) -> diesel::QueryResult
     );
     let ic_join = " LEFT JOIN \"infocoms\" ic ON ic.\"itemtype\" = 'Computer' AND ic.\"items_id\" = t.\"id\"";
     let sql = grouped(c, s, g, "Computer", &age, ic_join, "");
-    collect(c, &sql, &mut r, "computers_by_age")?;
+    plan.push(("computers_by_age", sql));
 
     // Warranty end = warranty start + duration (months); -1 means lifetime.
     let end = match backend {
@@ -96,7 +102,7 @@ pub fn inventory(c: &mut DbConn, s: &Session, g: GroupBy) -> diesel::QueryResult
         lit(soon)
     );
     let sql = grouped(c, s, g, "Computer", &warranty, ic_join, "");
-    collect(c, &sql, &mut r, "computers_by_warranty")?;
+    plan.push(("computers_by_warranty", sql));
 
     // Agents not seen for 30 days (inventory agents of visible computers).
     let cutoff = (chrono::Utc::now().naive_utc() - chrono::Duration::days(30)).format("%Y-%m-%d %H:%M:%S").to_string();
@@ -111,7 +117,8 @@ pub fn inventory(c: &mut DbConn, s: &Session, g: GroupBy) -> diesel::QueryResult
     sql.push(")");
     access::push_scope(&mut sql, s, def("Computer"), "t");
     sql.push(&group_clause(g, &[]));
-    collect(c, &sql, &mut r, "agents_silent_30d")?;
+    plan.push(("agents_silent_30d", sql));
+    collect_parallel(c, pool, plan, &mut r)?;
     labels(c, g, &mut r)?;
     Ok(r)
 }

@@ -212,6 +212,63 @@ fn collect(c: &mut DbConn, sql: &Sql, report: &mut Report, metric: &str) -> dies
     Ok(())
 }
 
+/// Run independent report queries, each giving `group SEP dimension SEP value` rows, on
+/// `c` and on up to three more pooled connections at once (a regional report is a dozen
+/// grouped scans of the fleet; the machine's cores then share them), and add their rows
+/// to the report in the order of `plan`.
+fn collect_parallel(
+    c: &mut DbConn,
+    pool: Option<&crate::db::Pool>,
+    plan: Vec<(&'static str, Sql)>,
+    report: &mut Report,
+) -> diesel::QueryResult<()> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let helpers: Vec<_> = match pool {
+        Some(p) if plan.len() > 1 => (1..cores.min(4)).filter_map(|_| p.try_get()).collect(),
+        _ => Vec::new(),
+    };
+    let lanes = helpers.len() + 1;
+    // Query i runs on lane i % lanes; results come back in plan order.
+    let mut results: Vec<Option<diesel::QueryResult<Vec<String>>>> = (0..plan.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let plan = &plan;
+        let handles: Vec<_> = helpers
+            .into_iter()
+            .enumerate()
+            .map(|(h, mut conn)| {
+                scope.spawn(move || {
+                    plan.iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % lanes == h + 1)
+                        .map(|(i, (_, sql))| (i, sql.load_strings(&mut conn)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for (i, (_, sql)) in plan.iter().enumerate().filter(|(i, _)| i % lanes == 0) {
+            results[i] = Some(sql.load_strings(c));
+        }
+        for h in handles {
+            for (i, r) in h.join().unwrap_or_default() {
+                results[i] = Some(r);
+            }
+        }
+    });
+    for ((metric, sql), result) in plan.iter().zip(results) {
+        // A lane that panicked left its queries unrun: run them here.
+        let lines = match result {
+            Some(r) => r?,
+            None => sql.load_strings(c)?,
+        };
+        for s in lines {
+            let mut parts = s.splitn(3, '\u{1f}');
+            let (Some(g), Some(d), Some(v)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            report.push(g, metric, d, v.parse().unwrap_or(0.0));
+        }
+    }
+    Ok(())
+}
+
 /// `CAST(x AS TEXT)` on both backends, for concatenation.
 fn txt(x: &str) -> String {
     format!("CAST({x} AS TEXT)")
