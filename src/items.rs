@@ -217,13 +217,13 @@ pub fn update_one(
         crate::users::prepare_write(def, &mut input).map_err(Refusal::Invalid)?;
         tree_names(c, def, &mut input, Some(&before))?;
         let values = store::validate_input(def, &input)?;
-        store::update(c, def, id, values, &s.actor())?;
+        store::update(c, def, id, values.clone(), &s.actor())?;
         if def.name == "Entity" {
             crate::entities::changed();
         }
         crate::tickets::after_update(c, s, def, id, &before, &input)?;
         crate::users::after_update(c, s, def, id, &input)?;
-        crate::inventory::locks::after_update(c, def, id, &before, &input, &s.actor())?;
+        crate::inventory::locks::after_update(c, def, id, &before, &values, &s.actor())?;
         Ok(())
     })
 }

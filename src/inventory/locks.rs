@@ -5,7 +5,7 @@
 use crate::db::sql::{Sql, Val};
 use crate::db::DbConn;
 use crate::itemtypes::store::{self, Actor, StoreResult};
-use crate::itemtypes::ItemTypeDef;
+use crate::itemtypes::{Field, ItemTypeDef};
 use serde_json::{Map, Value};
 
 /// The computer fields inventories write: a change by hand of one of them locks it.
@@ -30,22 +30,23 @@ fn text(v: Option<&Value>) -> String {
 }
 
 /// After a change through the API: lock the inventoried fields it changed on a
-/// computer that the inventory manages (`is_dynamic = 1`).
+/// computer that the inventory manages (`is_dynamic = 1`). `values` are the validated
+/// values written, so a value that only looks different (`" pc-1 "`) locks nothing.
 pub fn after_update(
     c: &mut DbConn,
     def: &'static ItemTypeDef,
     id: i64,
     before: &Map<String, Value>,
-    input: &Map<String, Value>,
+    values: &[(&'static Field, Val)],
     actor: &Actor,
 ) -> StoreResult<()> {
     if def.name != "Computer" || before.get("is_dynamic").and_then(Value::as_i64) != Some(1) {
         return Ok(());
     }
-    let changed: Vec<&str> = INVENTORIED
+    let changed: Vec<&str> = values
         .iter()
-        .copied()
-        .filter(|f| input.get(*f).is_some_and(|v| text(Some(v)) != text(before.get(*f))))
+        .filter(|(f, v)| INVENTORIED.contains(&f.name) && !super::rows::same(before.get(f.name), v))
+        .map(|(f, _)| f.name)
         .collect();
     if changed.is_empty() {
         return Ok(());
