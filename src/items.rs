@@ -201,12 +201,7 @@ pub fn update_one(
             itemtypes::Parent::Fk { column, .. } => Some(column),
             _ => None,
         };
-        let text = |v: Option<&Value>| match v {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Null) | None => String::new(),
-            Some(other) => other.to_string(),
-        };
-        let changes = |k: &str| input.contains_key(k) && text(input.get(k)) != text(before.get(k));
+        let changes = |k: &str| input.contains_key(k) && params::as_str(input.get(k)) != params::as_str(before.get(k));
         let moves =
             ["entities_id", "itemtype", "items_id"].iter().any(|k| changes(k)) || parent_column.is_some_and(changes);
         if moves && !may_write(c, s, def, Op::Create, &merged)? {

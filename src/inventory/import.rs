@@ -352,8 +352,7 @@ fn import_sections(tx: &mut Tx, inv: &Inventory, a: &Asset, summary: &mut Vec<St
             continue;
         }
         let counts = apply(tx, inv, a, section)?;
-        let nrows = if a.fresh { counts.added as i64 } else { sections::spec(section, a).count(tx.conn)? };
-        save.push((section, d, nrows));
+        save.push((section, d, counts.total as i64));
         if counts.changed() {
             changed = true;
             summary.push(format!("{section} +{} ~{} -{}", counts.added, counts.updated, counts.removed));

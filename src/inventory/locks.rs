@@ -21,14 +21,6 @@ pub const INVENTORIED: &[&str] = &[
     "last_boot",
 ];
 
-fn text(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
 /// After a change through the API: lock the inventoried fields it changed on a
 /// computer that the inventory manages (`is_dynamic = 1`). `values` are the validated
 /// values written, so a value that only looks different (`" pc-1 "`) locks nothing.
@@ -59,7 +51,7 @@ pub fn after_update(
             (col("itemtype"), Val::Text("Computer".into())),
             (col("items_id"), Val::Int(id)),
             (col("field"), Val::Text(field.into())),
-            (col("value"), Val::Text(text(before.get(field)))),
+            (col("value"), Val::Text(crate::glpi::params::as_str(before.get(field)).unwrap_or_default())),
         ];
         store::insert(c, lock_def, values, actor)?;
     }

@@ -21,12 +21,15 @@ pub struct Spec {
 /// Counts of what a reconciliation changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
+    /// Dynamic rows the parent has once reconciled (one per desired row).
+    pub total: usize,
     pub added: usize,
     pub updated: usize,
     pub removed: usize,
 }
 
 impl Counts {
+    /// Anything added, updated or removed (`total` alone is no change).
     pub fn changed(&self) -> bool {
         self.added + self.updated + self.removed > 0
     }
@@ -58,11 +61,6 @@ impl Spec {
         for (c, v) in &self.owner {
             sql.push(" AND t.").ident(c).push(" = ").bind(v.clone());
         }
-    }
-
-    /// How many dynamic rows the parent has in this section.
-    pub fn count(&self, conn: &mut DbConn) -> Result<i64> {
-        Ok(count_many(conn, std::slice::from_ref(self))?.into_iter().next().unwrap_or(0))
     }
 
     /// Reconcile; returns the id of each desired row, in order, when `need_ids`.
@@ -131,6 +129,7 @@ impl Spec {
             let values: Vec<Vec<Val>> = full.into_iter().map(|r| r.into_iter().map(|(_, v)| v).collect()).collect();
             rows::insert_many(conn, self.table, &names, &values)?;
         }
+        counts.total = ids.len();
         Ok((ids, counts))
     }
 }

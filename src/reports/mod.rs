@@ -204,12 +204,17 @@ fn seconds_between(backend: Backend, a: &str, b: &str) -> String {
 
 /// Run `SELECT key || SEP || dim || SEP || value` and add the rows under `metric`.
 fn collect(c: &mut DbConn, sql: &Sql, report: &mut Report, metric: &str) -> diesel::QueryResult<()> {
-    for s in sql.load_strings(c)? {
+    push_lines(report, metric, sql.load_strings(c)?);
+    Ok(())
+}
+
+/// Add `group SEP dimension SEP value` lines to the report under `metric`.
+fn push_lines(report: &mut Report, metric: &str, lines: Vec<String>) {
+    for s in lines {
         let mut parts = s.splitn(3, '\u{1f}');
         let (Some(g), Some(d), Some(v)) = (parts.next(), parts.next(), parts.next()) else { continue };
         report.push(g, metric, d, v.parse().unwrap_or(0.0));
     }
-    Ok(())
 }
 
 /// Run independent report queries, each giving `group SEP dimension SEP value` rows, on
@@ -260,11 +265,7 @@ fn collect_parallel(
             Some(r) => r?,
             None => sql.load_strings(c)?,
         };
-        for s in lines {
-            let mut parts = s.splitn(3, '\u{1f}');
-            let (Some(g), Some(d), Some(v)) = (parts.next(), parts.next(), parts.next()) else { continue };
-            report.push(g, metric, d, v.parse().unwrap_or(0.0));
-        }
+        push_lines(report, metric, lines);
     }
     Ok(())
 }
