@@ -467,6 +467,17 @@ async fn software_names_with_sql_and_array_syntax_round_trip() {
     // Unchanged re-import: nothing moves.
     assert_eq!(send_inventory(&app, &doc).await.status, 200);
     assert_eq!(computer_with(&app, &t, id).await["_softwares"], c["_softwares"]);
+    // One software fewer: the row count recorded for the section is the real one (an
+    // unchanged re-import compares them to skip the section).
+    doc["content"]["softwares"].as_array_mut().unwrap().pop();
+    assert_eq!(send_inventory(&app, &doc).await.status, 200);
+    let db = parc::db::Db::open(&app.db.url, 1).unwrap();
+    let mut conn = db.pool.get().unwrap();
+    let mut q = parc::db::sql::Sql::new(conn.backend());
+    q.push("SELECT CAST(nrows AS BIGINT) AS n FROM inventory_sections WHERE section = 'softwares' UNION ALL ");
+    q.push("SELECT COUNT(*) AS n FROM items_softwareversions WHERE is_dynamic = 1");
+    let n = q.load_ints(&mut conn).unwrap();
+    assert_eq!(n, vec![names.len() as i64 - 1; 2]);
 }
 
 #[actix_web::test]
