@@ -8,6 +8,8 @@ use crate::db::sql::Sql;
 use crate::db::DbConn;
 use crate::itemtypes::{find, ItemTypeDef, Kind, Parent};
 
+pub mod write;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Read,
@@ -107,18 +109,7 @@ fn push_scope_depth(sql: &mut Sql, s: &Session, def: &'static ItemTypeDef, alias
         }
         return;
     }
-    if matches!(def.name, "ITILFollowup" | "TicketTask") {
-        let right = if def.name == "ITILFollowup" { "followup" } else { "task" };
-        if !s.rights.has(right, rights::followup::SEEPRIVATE) {
-            sql.push(" AND (")
-                .col(alias, "is_private")
-                .push(" = 0 OR ")
-                .col(alias, "users_id")
-                .push(" = ")
-                .bind(me)
-                .push(")");
-        }
-    }
+    push_private_filter(sql, s, def, alias);
     if depth > 2 {
         return;
     }
@@ -149,6 +140,18 @@ fn push_scope_depth(sql: &mut Sql, s: &Session, def: &'static ItemTypeDef, alias
             sql.push(")");
         }
         Parent::None => {}
+    }
+}
+
+/// Private followups and tasks are seen by their author and by profiles with the
+/// "see private" right only: in lists, sub-items, search joins and counts alike.
+pub fn push_private_filter(sql: &mut Sql, s: &Session, def: &ItemTypeDef, alias: &str) {
+    if matches!(def.name, "ITILFollowup" | "TicketTask") && !s.rights.has(def.right, rights::followup::SEEPRIVATE) {
+        // The id is the session's own integer, written as a literal so that search can
+        // embed the condition in display expressions (which carry no bound values).
+        let me = s.users_id().to_string();
+        sql.push(" AND (").col(alias, "is_private").push(" = 0 OR ").col(alias, "users_id").push(" = ").push(&me);
+        sql.push(")");
     }
 }
 

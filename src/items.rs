@@ -1,8 +1,9 @@
 //! Item writes shared by both APIs: rights and entity checks, the domain rules (tickets,
 //! users), the store and the change log, each write in its own transaction.
 
-use crate::access::{self, Op};
+use crate::access::write as policy;
 use crate::auth::session::Session;
+use crate::db::sql::Sql;
 use crate::db::DbConn;
 use crate::glpi::params;
 use crate::itemtypes::store::{self, StoreError};
@@ -10,10 +11,6 @@ use crate::itemtypes::{self, ItemTypeDef, Kind};
 use serde_json::{json, Map, Value};
 
 pub const NO_RIGHT: &str = "You don't have permission to perform this action.";
-
-fn truncate(s: &str) -> String {
-    s.chars().take(40).collect()
-}
 
 pub fn item_label(def: &ItemTypeDef, input: &Map<String, Value>, id: i64) -> String {
     let name = input.get("name").and_then(|v| params::as_str(Some(v))).unwrap_or_default();
@@ -70,72 +67,6 @@ impl From<diesel::result::Error> for Refusal {
     }
 }
 
-/// May the session write a row of `def` whose (new) values are `row`? Checks the type right,
-/// the entity, and for parent-governed rows that the parent is visible.
-fn may_write(
-    c: &mut DbConn,
-    s: &Session,
-    def: &'static ItemTypeDef,
-    op: Op,
-    row: &Map<String, Value>,
-) -> Result<bool, Refusal> {
-    if !access::type_allows(&s.rights, def, op) && !crate::tickets::own_ticket_exception(c, s, def, op, row)? {
-        return Ok(false);
-    }
-    if def.name == "Entity" {
-        let parent = row.get("entities_id").and_then(Value::as_i64).unwrap_or(0);
-        return Ok(
-            s.active.contains(&parent) || row.get("id").and_then(Value::as_i64).is_some_and(|i| s.active.contains(&i))
-        );
-    }
-    if def.has("entities_id") && def.name != "User" {
-        let e = row
-            .get("entities_id")
-            .and_then(|v| params::as_str(Some(v)))
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(-1);
-        let rec = row.get("is_recursive").and_then(Value::as_i64).unwrap_or(0) == 1;
-        let visible = if op == Op::Create { s.all_entities || s.active.contains(&e) } else { s.sees_entity(e, rec) };
-        if !visible {
-            return Ok(false);
-        }
-    }
-    // Children: the parent must be visible to the session.
-    match def.parent {
-        itemtypes::Parent::Fk { column, itemtype } => {
-            let pid =
-                row.get(column).and_then(|v| params::as_str(Some(v))).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-            let pdef = itemtypes::find(itemtype).expect("declared");
-            if store::get(c, pdef, pid)?.is_none() {
-                return Err(Refusal::Invalid(format!("{} {} does not exist", pdef.name, pid)));
-            }
-            if !access::row_visible(c, s, pdef, pid)? {
-                return Ok(false);
-            }
-        }
-        itemtypes::Parent::Poly => {
-            let ty = row.get("itemtype").and_then(Value::as_str).unwrap_or("");
-            let pid = row
-                .get("items_id")
-                .and_then(|v| params::as_str(Some(v)))
-                .and_then(|v| v.parse::<i64>().ok())
-                .unwrap_or(0);
-            if let Some(pdef) = itemtypes::find(ty) {
-                if store::get(c, pdef, pid)?.is_none() {
-                    return Err(Refusal::Invalid(format!("{} {} does not exist", pdef.name, pid)));
-                }
-                if !access::row_visible(c, s, pdef, pid)? {
-                    return Ok(false);
-                }
-            } else if op == Op::Create {
-                return Err(Refusal::Invalid(format!("Unknown itemtype '{}'", truncate(ty))));
-            }
-        }
-        itemtypes::Parent::None => {}
-    }
-    Ok(true)
-}
-
 /// One transaction: diesel rolls back when `f` returns an error.
 fn transaction<T>(c: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, Refusal>) -> Result<T, Refusal> {
     use diesel::Connection;
@@ -146,14 +77,7 @@ pub fn add_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, input: Va
     let Value::Object(mut input) = input else {
         return Err(Refusal::Invalid("input parameter must be an array of objects".into()));
     };
-    if def.name == "Log" {
-        return Err(Refusal::Right);
-    }
-    if def.has("entities_id")
-        && !input.contains_key("entities_id")
-        && def.parent != itemtypes::Parent::Poly
-        && def.kind != Kind::Relation
-    {
+    if def.has("entities_id") && !input.contains_key("entities_id") && !policy::inherits_entity(def) {
         input.insert(
             "entities_id".into(),
             json!(if s.entities_id >= 0 { s.entities_id } else { *s.active.iter().next().unwrap_or(&0) }),
@@ -162,9 +86,9 @@ pub fn add_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, input: Va
     transaction(c, |c| {
         crate::tickets::prepare_add(c, s, def, &mut input)?;
         crate::interventions::prepare(c, s, def, None, &mut input)?;
-        if !may_write(c, s, def, Op::Create, &input)? {
-            return Err(Refusal::Right);
-        }
+        inherit_entity(c, def, &mut input)?;
+        check_types(def, &input)?;
+        policy::check_create(c, s, def, &input)?;
         crate::users::prepare_write(def, &mut input).map_err(Refusal::Invalid)?;
         tree_names(c, def, &mut input, None)?;
         let values = store::validate_input(def, &input)?;
@@ -178,6 +102,41 @@ pub fn add_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, input: Va
     })
 }
 
+/// Ill-typed input is answered as such before any right is weighed on its values.
+/// (`password2` is the users' confirmation input, consumed later by `users::prepare_write`.)
+fn check_types(def: &'static ItemTypeDef, input: &Map<String, Value>) -> Result<(), Refusal> {
+    if def.name == "User" && input.contains_key("password2") {
+        let mut probe = input.clone();
+        probe.shift_remove("password2");
+        store::validate_input(def, &probe)?;
+    } else {
+        store::validate_input(def, input)?;
+    }
+    Ok(())
+}
+
+/// A sub-item lives in the entity of the item it hangs off: its `entities_id` (and
+/// `is_recursive`) are copied from there, whatever the input says.
+fn inherit_entity(c: &mut DbConn, def: &'static ItemTypeDef, input: &mut Map<String, Value>) -> Result<(), Refusal> {
+    if !def.has("entities_id") || !policy::inherits_entity(def) {
+        return Ok(());
+    }
+    let (pdef, pid) = match def.parent {
+        itemtypes::Parent::Fk { column, itemtype } => (itemtypes::find(itemtype), input.get(column)),
+        _ => (input.get("itemtype").and_then(Value::as_str).and_then(itemtypes::find), input.get("items_id")),
+    };
+    let pid = params::as_str(pid).and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(0);
+    let Some(pdef) = pdef.filter(|p| p.has("entities_id")) else { return Ok(()) };
+    if let Some(Value::Object(parent)) = store::get_raw(c, pdef, pid)? {
+        for k in ["entities_id", "is_recursive"] {
+            if def.has(k) {
+                input.insert(k.into(), parent.get(k).cloned().unwrap_or(json!(0)));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn update_one(
     c: &mut DbConn,
     s: &Session,
@@ -187,32 +146,34 @@ pub fn update_one(
 ) -> Result<(), Refusal> {
     transaction(c, |c| {
         let Some(Value::Object(before)) = store::get_raw(c, def, id)? else { return Err(Refusal::NotFound) };
-        if !may_write(c, s, def, Op::Update, &before)? {
-            return Err(Refusal::Right);
-        }
         let mut input = input;
-        let mut merged = before.clone();
-        for (k, v) in &input {
-            merged.insert(k.clone(), v.clone());
-        }
-        // Moving an item to another entity, or a sub-item to another parent, needs rights
-        // there too.
-        let parent_column = match def.parent {
-            itemtypes::Parent::Fk { column, .. } => Some(column),
-            _ => None,
-        };
-        let changes = |k: &str| input.contains_key(k) && params::as_str(input.get(k)) != params::as_str(before.get(k));
-        let moves =
-            ["entities_id", "itemtype", "items_id"].iter().any(|k| changes(k)) || parent_column.is_some_and(changes);
-        if moves && !may_write(c, s, def, Op::Create, &merged)? {
-            return Err(Refusal::Right);
-        }
         crate::tickets::prepare_update(c, s, def, id, &before, &mut input)?;
+        if policy::inherits_entity(def) {
+            input.shift_remove("entities_id");
+            input.shift_remove("is_recursive");
+            if ["itemtype", "items_id"].iter().any(|k| input.contains_key(*k))
+                || matches!(def.parent, itemtypes::Parent::Fk { column, .. } if input.contains_key(column))
+            {
+                let mut merged = before.clone();
+                merged.extend(input.iter().map(|(k, v)| (k.clone(), v.clone())));
+                inherit_entity(c, def, &mut merged)?;
+                for k in ["entities_id", "is_recursive"] {
+                    if let Some(v) = merged.get(k).filter(|_| def.has(k)) {
+                        input.insert(k.into(), v.clone());
+                    }
+                }
+            }
+        }
+        check_types(def, &input)?;
+        policy::check_update(c, s, def, &before, &input)?;
         crate::interventions::prepare(c, s, def, Some(&before), &mut input)?;
         crate::users::prepare_write(def, &mut input).map_err(Refusal::Invalid)?;
         tree_names(c, def, &mut input, Some(&before))?;
         let values = store::validate_input(def, &input)?;
         store::update(c, def, id, values.clone(), &s.actor())?;
+        if input.contains_key("completename") {
+            rename_descendants(c, def, id)?;
+        }
         if def.name == "Entity" {
             crate::entities::changed();
         }
@@ -227,19 +188,76 @@ pub fn delete_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, id: i6
     transaction(c, |c| {
         let Some(Value::Object(before)) = store::get_raw(c, def, id)? else { return Err(Refusal::NotFound) };
         let purge = purge || !def.has("is_deleted") || before.get("is_template").and_then(Value::as_i64) == Some(1);
-        if def.name == "Log" || (def.name == "Entity" && id == 0) {
-            return Err(Refusal::Right);
-        }
-        if !may_write(c, s, def, if purge { Op::Purge } else { Op::Delete }, &before)? {
-            return Err(Refusal::Right);
-        }
+        policy::check_delete(c, s, def, &before, purge)?;
         store::delete(c, def, id, purge, &s.actor())?;
+        if purge {
+            cascade(c, def, id)?;
+        }
         if def.name == "Entity" {
             crate::entities::changed();
         }
         crate::tickets::after_delete(c, s, def, &before, purge)?;
         Ok(())
     })
+}
+
+/// Rows that only mean something with their owner go with it: a purged user's profile
+/// assignments, e-mails, groups and OPTIC assignments; a deleted entity's assignments
+/// (left behind, they gave their users an empty set of entities).
+fn cascade(c: &mut DbConn, def: &'static ItemTypeDef, id: i64) -> Result<(), Refusal> {
+    let owned: &[(&str, &str)] = match def.name {
+        "User" => &[
+            ("profiles_users", "users_id"),
+            ("useremails", "users_id"),
+            ("groups_users", "users_id"),
+            ("plugin_optic_assignments", "users_id"),
+        ],
+        "Entity" => &[("profiles_users", "entities_id"), ("plugin_optic_assignments", "entities_id")],
+        _ => &[],
+    };
+    for (table, column) in owned {
+        let mut sql = Sql::new(c.backend());
+        sql.push("DELETE FROM ").ident(table).push(" WHERE ").ident(column).push(" = ").bind(id);
+        sql.execute(c)?;
+    }
+    Ok(())
+}
+
+/// After a tree dropdown is renamed or moved, its descendants' `completename` and `level`
+/// follow.
+fn rename_descendants(c: &mut DbConn, def: &'static ItemTypeDef, id: i64) -> Result<(), Refusal> {
+    let parent_col = if def.name == "Entity" { "entities_id".to_string() } else { format!("{}_id", def.table) };
+    let mut todo = vec![id];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(pid) = todo.pop() {
+        if !seen.insert(pid) {
+            continue;
+        }
+        let Some(Value::Object(p)) = store::get_raw(c, def, pid)? else { continue };
+        let pc = p.get("completename").and_then(Value::as_str).unwrap_or_default().to_string();
+        let pl = p.get("level").and_then(Value::as_i64).unwrap_or(0);
+        let mut q = Sql::new(c.backend());
+        q.push("SELECT CAST(\"id\" AS BIGINT) AS n FROM ").ident(def.table).push(" WHERE ").ident(&parent_col);
+        q.push(" = ").bind(pid).push(" AND \"id\" <> ").bind(pid);
+        for child in q.load_ints(c)? {
+            let mut names = Sql::new(c.backend());
+            names
+                .push("SELECT COALESCE(\"name\", '') AS s FROM ")
+                .ident(def.table)
+                .push(" WHERE \"id\" = ")
+                .bind(child);
+            let name = names.load_strings(c)?.into_iter().next().unwrap_or_default();
+            let mut u = Sql::new(c.backend());
+            u.push("UPDATE ").ident(def.table).push(" SET \"completename\" = ").bind(format!("{pc} > {name}"));
+            if def.has("level") {
+                u.push(", \"level\" = ").bind(pl + 1);
+            }
+            u.push(" WHERE \"id\" = ").bind(child);
+            u.execute(c)?;
+            todo.push(child);
+        }
+    }
+    Ok(())
 }
 
 /// Tree dropdowns (Location, Entity, ITILCategory, State, Group…) keep GLPI's

@@ -17,6 +17,9 @@ pub const WAITING: i64 = 4;
 pub const SOLVED: i64 = 5;
 pub const CLOSED: i64 = 6;
 
+/// GLPI's right to set a ticket's priority by hand.
+const CHANGEPRIORITY: i64 = 65536;
+
 /// GLPI's default priority matrix, urgency (rows) × impact (columns), 1..=5.
 const MATRIX: [[i64; 5]; 5] = [[1, 1, 2, 2, 2], [1, 2, 2, 3, 3], [2, 2, 3, 4, 4], [2, 3, 4, 4, 5], [2, 3, 4, 5, 5]];
 
@@ -84,6 +87,58 @@ fn has_assign_input(input: &Map<String, Value>) -> bool {
     !actor_ids(input, "_users_id_assign").is_empty() || !actor_ids(input, "_groups_id_assign").is_empty()
 }
 
+/// What a requester without the ticket UPDATE right (Self-Service) may set when opening a
+/// ticket, as GLPI's helpdesk form; everything else is dropped (the GLPI API ignores input
+/// it does not take) and set by the server.
+const HELPDESK_INPUT: &[&str] =
+    &["name", "content", "urgency", "itilcategories_id", "locations_id", "type", "entities_id", "_users_id_observer"];
+
+/// May the session assign `users` and `groups`? ASSIGN assigns anyone, OWN only oneself.
+pub fn can_assign(s: &Session, users: &[i64], groups: &[i64]) -> bool {
+    s.rights.has("ticket", rights::ticket::ASSIGN)
+        || (groups.is_empty()
+            && users.iter().all(|u| *u == s.users_id())
+            && s.rights.has("ticket", rights::ticket::OWN))
+}
+
+/// Actor ids named by `_users_id_*`/`_groups_id_*` inputs.
+pub fn actor_inputs(input: &Map<String, Value>, prefix: &str) -> Vec<i64> {
+    ["requester", "assign", "observer"].iter().flat_map(|k| actor_ids(input, &format!("{prefix}_{k}"))).collect()
+}
+
+/// Drop assignment input the session may not give (GLPI unsets it too).
+fn drop_unallowed_assignment(s: &Session, input: &mut Map<String, Value>) {
+    let users = actor_ids(input, "_users_id_assign");
+    let groups = actor_ids(input, "_groups_id_assign");
+    if (!users.is_empty() || !groups.is_empty()) && !can_assign(s, &users, &groups) {
+        tracing::debug!(users_id = s.users_id(), "assignment input dropped: no assign right");
+        input.shift_remove("_users_id_assign");
+        input.shift_remove("_groups_id_assign");
+    }
+}
+
+/// The author, date and privacy of a followup or task are the server's: the author is the
+/// session's user, the date is now, and only a profile that sees private items writes one.
+fn authored(s: &Session, def: &ItemTypeDef, input: &mut Map<String, Value>, adding: bool) {
+    let me = s.users_id();
+    for k in ["users_id", "date", "users_id_editor", "date_creation", "date_mod"] {
+        input.shift_remove(k);
+    }
+    if adding {
+        input.insert("users_id".into(), json!(me));
+        input.insert("date".into(), json!(store::now()));
+    } else if def.has("users_id_editor") {
+        input.insert("users_id_editor".into(), json!(me));
+    }
+    if input.contains_key("is_private") && !s.rights.has(def.right, rights::followup::SEEPRIVATE) {
+        if adding {
+            input.insert("is_private".into(), json!(0));
+        } else {
+            input.shift_remove("is_private");
+        }
+    }
+}
+
 /// Defaults and computed fields before a row is inserted.
 pub fn prepare_add(
     c: &mut DbConn,
@@ -95,6 +150,11 @@ pub fn prepare_add(
     let me = s.users_id();
     match def.name {
         "Ticket" => {
+            if !s.rights.has("ticket", rights::UPDATE) {
+                input.retain(|k, _| HELPDESK_INPUT.contains(&k.as_str()));
+                input.insert("_users_id_requester".into(), json!(me));
+            }
+            drop_unallowed_assignment(s, input);
             if let Some(e) = int(input.get("entities_id")) {
                 crate::directory::tickets::check_new_ticket(c, e).map_err(StoreError::Invalid)?;
             }
@@ -102,7 +162,7 @@ pub fn prepare_add(
             let i = level(input, "impact")?;
             input.insert("urgency".into(), json!(u));
             input.insert("impact".into(), json!(i));
-            if !input.contains_key("priority") || !s.rights.has("ticket", 65536) {
+            if !input.contains_key("priority") || !s.rights.has("ticket", CHANGEPRIORITY) {
                 input.insert("priority".into(), json!(priority(u, i)));
             }
             input.entry("date").or_insert_with(|| json!(now));
@@ -135,13 +195,11 @@ pub fn prepare_add(
             }
         }
         "ITILFollowup" => {
-            input.entry("users_id").or_insert(json!(me));
-            input.entry("date").or_insert_with(|| json!(now));
+            authored(s, def, input, true);
             input.entry("itemtype").or_insert(json!("Ticket"));
         }
         "TicketTask" => {
-            input.entry("users_id").or_insert(json!(me));
-            input.entry("date").or_insert_with(|| json!(now));
+            authored(s, def, input, true);
             input.entry("state").or_insert(json!(1));
             if let Some(a) = int(input.get("actiontime")) {
                 if a < 0 {
@@ -162,7 +220,7 @@ pub fn prepare_add(
                     ));
                 }
             }
-            input.entry("users_id").or_insert(json!(me));
+            input.insert("users_id".into(), json!(me));
             input.insert("status".into(), json!(2));
         }
         "Ticket_User" | "Group_Ticket" => {
@@ -338,7 +396,14 @@ pub fn prepare_update(
     before: &Map<String, Value>,
     input: &mut Map<String, Value>,
 ) -> Result<(), StoreError> {
+    if matches!(def.name, "ITILFollowup" | "TicketTask") {
+        authored(s, def, input, false);
+    }
     if def.name == "Ticket" {
+        drop_unallowed_assignment(s, input);
+        if input.contains_key("priority") && !s.rights.has("ticket", CHANGEPRIORITY) {
+            input.shift_remove("priority");
+        }
         if let Some(st) = int(input.get("status")) {
             if !(1..=6).contains(&st) {
                 return Err(StoreError::Invalid(format!("Invalid ticket status {st}")));
@@ -353,7 +418,7 @@ pub fn prepare_update(
             if !(1..=5).contains(&u) || !(1..=5).contains(&i) {
                 return Err(StoreError::Invalid("urgency and impact must be between 1 and 5".into()));
             }
-            if !input.contains_key("priority") || !s.rights.has("ticket", 65536) {
+            if !input.contains_key("priority") || !s.rights.has("ticket", CHANGEPRIORITY) {
                 input.insert("priority".into(), json!(priority(u, i)));
             }
         }
@@ -405,29 +470,6 @@ pub fn after_delete(
         refresh_actiontime(c, s, tid)?;
     }
     Ok(())
-}
-
-/// Self-Service may update its own ticket while it is still new (GLPI: requester edit).
-pub fn own_ticket_exception(
-    c: &mut DbConn,
-    s: &Session,
-    def: &ItemTypeDef,
-    op: crate::access::Op,
-    row: &Map<String, Value>,
-) -> Result<bool, StoreError> {
-    if def.name != "Ticket" || op != crate::access::Op::Update || !s.rights.has("ticket", rights::READ) {
-        return Ok(false);
-    }
-    if row.get("status").and_then(Value::as_i64) != Some(INCOMING) {
-        return Ok(false);
-    }
-    let Some(tid) = row.get("id").and_then(Value::as_i64) else { return Ok(false) };
-    let mut sql = Sql::new(c.backend());
-    sql.push("SELECT COUNT(*) AS n FROM \"tickets_users\" WHERE \"tickets_id\" = ")
-        .bind(tid)
-        .push(" AND \"type\" = 1 AND \"users_id\" = ")
-        .bind(s.users_id());
-    Ok(sql.load_ints(c)?.first().copied().unwrap_or(0) > 0)
 }
 
 #[cfg(test)]

@@ -165,7 +165,9 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
             for col in &columns {
                 let (expr, ty) = match (&col.meta, &col.resolved) {
                     (Some(m), Some(r)) => (b.meta_display(def, m, col.id, r), FieldType::Str),
-                    (None, Some(r)) if r.many.is_some() => (b.many_display(def, r), FieldType::Str),
+                    (None, Some(r)) if r.many.is_some() => {
+                        (b.many_display(def, r, set.by_id[&col.id].datatype == "count"), FieldType::Str)
+                    }
                     (None, Some(r)) => {
                         for (n, (table, alias, prev, fk)) in r.joins.iter().enumerate() {
                             let a = join_alias(col.id, alias);
@@ -412,7 +414,7 @@ impl Builder<'_> {
                 sql.push(" LEFT JOIN ").ident(target.table).push(" x ON x.\"id\" = r.").ident(fk);
             }
             sql.push(" WHERE ");
-            push_many_link(sql, def, m, main);
+            push_many_link(sql, self.s, def, m, main);
             let (alias, col, ty) = if m.show_fk && searchtype == "equals" {
                 let fk = m.target.as_ref().map(|(_, fk)| fk.clone()).unwrap_or_else(|| "id".into());
                 ("r".to_string(), fk, FieldType::Int)
@@ -694,21 +696,25 @@ impl Builder<'_> {
     }
 
     /// Display expression of a multi-valued option: an aggregate over the child rows.
-    fn many_display(&self, def: &'static ItemTypeDef, r: &Resolved) -> String {
+    /// `count` options (GLPI's "Number of followups") show how many child rows there are.
+    fn many_display(&self, def: &'static ItemTypeDef, r: &Resolved, count: bool) -> String {
         let m = r.many.as_ref().expect("many");
         let backend = self.backend();
         let mut s = Sql::new(backend);
-        let shown = if m.show_fk {
+        let shown = if count {
+            String::new()
+        } else if m.show_fk {
             format!("r.\"{}\"", m.target.as_ref().map(|(_, fk)| fk.as_str()).unwrap_or("id"))
         } else {
             text_expr(backend, &format!("{}.\"{}\"", r.alias, r.column), r.ty)
         };
-        s.push("(SELECT ").push(&agg(backend, &shown)).push(" FROM ").ident(m.rel.table).push(" r");
+        let value = if count { "CAST(COUNT(*) AS TEXT)".to_string() } else { agg(backend, &shown) };
+        s.push("(SELECT ").push(&value).push(" FROM ").ident(m.rel.table).push(" r");
         if let Some((target, fk)) = &m.target {
             s.push(" LEFT JOIN ").ident(target.table).push(" x ON x.\"id\" = r.").ident(fk);
         }
         s.push(" WHERE ");
-        push_many_link(&mut s, def, m, "t");
+        push_many_link(&mut s, self.s, def, m, "t");
         s.push(")");
         s.text().to_string()
     }
@@ -792,7 +798,7 @@ fn push_ci_eq(pos: &mut Sql, backend: Backend, expr: &str, ty: FieldType, value:
     pos.push("LOWER(").push(&t).push(") = LOWER(").bind(value).push(")");
 }
 
-fn push_many_link(sql: &mut Sql, def: &'static ItemTypeDef, m: &options::Many, main: &str) {
+fn push_many_link(sql: &mut Sql, s: &Session, def: &'static ItemTypeDef, m: &options::Many, main: &str) {
     match &m.link {
         ManyLink::Fk(fk) => {
             sql.push("r.").ident(fk).push(" = ").push(main).push(".\"id\"");
@@ -807,6 +813,7 @@ fn push_many_link(sql: &mut Sql, def: &'static ItemTypeDef, m: &options::Many, m
     if m.rel.has("is_deleted") && m.rel.name != def.name {
         sql.push(" AND r.\"is_deleted\" = 0");
     }
+    access::push_private_filter(sql, s, m.rel, "r");
 }
 
 /// `FROM … WHERE <link to t>` reaching the rows of meta itemtype `m` (alias `m`) linked
