@@ -165,7 +165,7 @@ pub fn add_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, input: Va
         if !may_write(c, s, def, Op::Create, &input)? {
             return Err(Refusal::Right);
         }
-        crate::users::prepare_write(def, &mut input).map_err(Refusal::Invalid)?;
+        crate::users::prepare_write(def, &mut input, None).map_err(Refusal::Invalid)?;
         tree_names(c, def, &mut input, None)?;
         let values = store::validate_input(def, &input)?;
         let id = store::insert(c, def, values, &s.actor())?;
@@ -209,7 +209,7 @@ pub fn update_one(
         }
         crate::tickets::prepare_update(c, s, def, id, &before, &mut input)?;
         crate::interventions::prepare(c, s, def, Some(&before), &mut input)?;
-        crate::users::prepare_write(def, &mut input).map_err(Refusal::Invalid)?;
+        crate::users::prepare_write(def, &mut input, Some(&before)).map_err(Refusal::Invalid)?;
         tree_names(c, def, &mut input, Some(&before))?;
         let values = store::validate_input(def, &input)?;
         store::update(c, def, id, values.clone(), &s.actor())?;

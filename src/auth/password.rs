@@ -1,7 +1,29 @@
-//! Password hashing with argon2id (PHC strings).
+//! Password hashing with argon2id (PHC strings), and the password policy.
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+
+/// Shortest password accepted, on the API as on the CLI.
+pub const MIN_LEN: usize = 8;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("the password must have at least {MIN_LEN} characters")]
+    TooShort,
+    #[error("the password must not be the login")]
+    SameAsLogin,
+}
+
+/// The password policy: at least [`MIN_LEN`] characters, and not the login.
+pub fn check_policy(login: &str, password: &str) -> Result<(), PolicyError> {
+    if password.chars().count() < MIN_LEN {
+        return Err(PolicyError::TooShort);
+    }
+    if !login.is_empty() && password.eq_ignore_ascii_case(login) {
+        return Err(PolicyError::SameAsLogin);
+    }
+    Ok(())
+}
 
 pub fn hash(password: &str) -> anyhow::Result<String> {
     let h = Argon2::default()
@@ -20,6 +42,18 @@ pub fn verify(password: &str, stored: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_refuses_short_passwords_and_the_login() {
+        assert_eq!(check_policy("bob", "a"), Err(PolicyError::TooShort));
+        assert_eq!(check_policy("bob", ""), Err(PolicyError::TooShort));
+        assert_eq!(check_policy("bob", "1234567"), Err(PolicyError::TooShort));
+        assert_eq!(check_policy("jean.dupont", "Jean.Dupont"), Err(PolicyError::SameAsLogin));
+        assert_eq!(check_policy("bob", "éééééééé"), Ok(()));
+        assert_eq!(check_policy("bob", "password-123"), Ok(()));
+    }
+
     #[test]
     fn roundtrip() {
         let h = super::hash("s3cret").unwrap();
