@@ -16,6 +16,9 @@ pub struct AppState {
     pub sessions: crate::auth::cache::SessionCache,
     pub clients: crate::auth::cache::ClientCache,
     pub counts: crate::auth::cache::CountCache,
+    /// Failed sign-ins per login and per address.
+    pub logins: crate::auth::throttle::LoginThrottle,
+    pub session_purge: crate::auth::session::Purge,
     /// Inventory imports under way.
     pub inventory: crate::inventory::batch::Imports,
 }
@@ -38,8 +41,11 @@ impl Application {
         let imports = settings.inventory.effective_concurrency();
         let backend = db.backend;
         let pool_size = db.pool.max_size() as usize;
+        let logins = crate::auth::throttle::LoginThrottle::new(&settings.login);
         let state = Arc::new(AppState {
             db,
+            logins,
+            session_purge: Default::default(),
             settings,
             sessions: Default::default(),
             clients: Default::default(),

@@ -4,4 +4,5 @@ pub mod cache;
 pub mod password;
 pub mod rights;
 pub mod session;
+pub mod throttle;
 pub mod token;

@@ -2,6 +2,7 @@
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use std::sync::OnceLock;
 
 /// Shortest password accepted, on the API as on the CLI.
 pub const MIN_LEN: usize = 8;
@@ -40,9 +41,44 @@ pub fn verify(password: &str, stored: &str) -> bool {
     }
 }
 
+/// A valid hash of a random password, with the current parameters: verifying against it
+/// costs what a real check costs, for logins that cannot succeed.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash(&super::token::generate()).expect("argon2 hashes a random password"))
+}
+
+/// Verifications running at once: argon2 takes ~19 MB and a core each, so parallel
+/// guessers queue here instead of multiplying memory and starving other requests.
+fn slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+    })
+}
+
+/// [`verify`] on a blocking thread, at most one per core at a time.
+pub async fn verify_bounded(password: String, stored: String) -> bool {
+    let Ok(_permit) = slots().acquire().await else { return false };
+    match actix_web::rt::task::spawn_blocking(move || verify(&password, &stored)).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            tracing::error!(error = %e, "password verification failed to run");
+            false
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dummy_hash_is_a_real_argon2_hash() {
+        let parsed = PasswordHash::new(dummy_hash()).expect("valid PHC string");
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        assert!(!verify("anything", dummy_hash()));
+    }
 
     #[test]
     fn policy_refuses_short_passwords_and_the_login() {
