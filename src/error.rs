@@ -71,6 +71,16 @@ impl From<DbError> for ApiError {
     }
 }
 
+impl From<crate::auth::clients::ClientCheckError> for ApiError {
+    fn from(e: crate::auth::clients::ClientCheckError) -> Self {
+        use crate::auth::clients::ClientCheckError as E;
+        match e {
+            E::Refused(r) => ApiError::Forbidden(r.to_string()),
+            E::Db(d) => d.into(),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind as K, Error as E};

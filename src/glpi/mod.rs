@@ -204,19 +204,7 @@ async fn authenticate(ctx: &Ctx) -> Result<Session, GlpiError> {
     let digest = token.as_ref().map(|t| crate::auth::token::digest(t)).ok();
     if let Some(s) = digest.as_deref().and_then(|d| state.sessions.get(d)) {
         // Cached session: at most the client list is read (when its own cache expired).
-        let clients = match state.clients.fresh() {
-            Some(list) => list,
-            None => {
-                let st = state.clone();
-                state
-                    .db
-                    .run(move |c| -> Result<_, GlpiError> {
-                        Ok(st.clients.get(|| crate::auth::session::active_clients(c))?)
-                    })
-                    .await?
-            }
-        };
-        client_for(&clients, ip, &app_token)?;
+        crate::auth::clients::check(&state, ip, &app_token).await?;
         return Ok(s);
     }
     let cache = state.db.tree.clone();
@@ -249,40 +237,12 @@ pub fn check_client(
     client_for(&clients, ip, app_token)
 }
 
-/// The API client matching the caller's IP and app token.
 fn client_for(
     clients: &[crate::auth::session::ApiClient],
     ip: Option<std::net::IpAddr>,
     app_token: &str,
 ) -> Result<i32, GlpiError> {
-    let ip = ip.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
-    let matching: Vec<_> = clients.iter().filter(|cl| cl.matches_ip(ip)).collect();
-    if matching.is_empty() {
-        return Err(GlpiError::new(
-            400,
-            "ERROR_NOT_ALLOWED_IP",
-            format!("There isn't an active API client matching your IP address in the configuration ({ip})"),
-            false,
-        ));
-    }
-    let digest = (!app_token.is_empty()).then(|| crate::auth::token::digest(app_token));
-    let found = matching.iter().find(|cl| match (&cl.app_token, &digest) {
-        (None, None) => true,
-        (Some(stored), Some(d)) => stored == d,
-        (None, Some(_)) => false,
-        (Some(_), None) => false,
-    });
-    match (found, app_token.is_empty()) {
-        (Some(cl), _) => Ok(cl.id),
-        // A client without token accepts any request that sends none, even if another
-        // client needs one; a wrong token is refused.
-        (None, false) => {
-            Err(GlpiError::new(400, "ERROR_WRONG_APP_TOKEN_PARAMETER", "parameter app_token seems wrong", true))
-        }
-        (None, true) => {
-            Err(GlpiError::new(400, "ERROR_APP_TOKEN_PARAMETERS_MISSING", "missing parameter app_token", true))
-        }
-    }
+    Ok(crate::auth::clients::client_for(clients, ip, app_token)?)
 }
 
 /// `search/:itemtype` and `listSearchOptions/:itemtype`.
