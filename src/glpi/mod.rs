@@ -21,8 +21,59 @@ use serde_json::{Map, Value};
 pub type GlpiResult = Result<HttpResponse, GlpiError>;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/apirest.php").default_service(web::to(dispatch)))
-        .service(web::scope("/api.php/v1").default_service(web::to(dispatch)));
+    cfg.service(glpi_scope("/apirest.php")).service(glpi_scope("/api.php/v1"));
+}
+
+fn glpi_scope(path: &str) -> impl actix_web::dev::HttpServiceFactory {
+    use actix_web::dev::Service;
+    web::scope(path).default_service(web::to(dispatch)).wrap_fn(|req, srv| {
+        let cors = Cors::of(req.request());
+        let answer = srv.call(req);
+        async move {
+            let mut res = answer.await?;
+            cors.apply(res.headers_mut());
+            Ok(res)
+        }
+    })
+}
+
+/// GLPI's `API::cors()`: browser clients may call the API from any origin; their preflight
+/// is answered without authentication (see `dispatch`).
+struct Cors {
+    origin: bool,
+    expose: bool,
+    methods: bool,
+    headers: bool,
+}
+
+impl Cors {
+    fn of(req: &HttpRequest) -> Cors {
+        let h = req.headers();
+        let m = req.method();
+        Cors {
+            origin: h.contains_key("origin"),
+            expose: m == Method::GET || m == Method::OPTIONS,
+            methods: m == Method::OPTIONS && h.contains_key("access-control-request-method"),
+            headers: m == Method::OPTIONS && h.contains_key("access-control-request-headers"),
+        }
+    }
+
+    fn apply(&self, h: &mut actix_web::http::header::HeaderMap) {
+        use actix_web::http::header::{self as hd, HeaderValue as V};
+        let pairs = [
+            (self.origin, hd::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (self.expose, hd::ACCESS_CONTROL_EXPOSE_HEADERS, "content-type, content-range, accept-range"),
+            (self.methods, hd::ACCESS_CONTROL_ALLOW_METHODS, "PUT, GET, POST, DELETE, OPTIONS"),
+            (
+                self.headers,
+                hd::ACCESS_CONTROL_ALLOW_HEADERS,
+                "origin, content-type, accept, session-token, authorization, app-token",
+            ),
+        ];
+        for (name, value) in pairs.into_iter().filter(|p| p.0).map(|p| (p.1, p.2)) {
+            h.insert(name, V::from_static(value));
+        }
+    }
 }
 
 /// JSON answer with GLPI's headers (no caching, UTF-8, slashes not escaped).
@@ -86,7 +137,7 @@ async fn dispatch(req: HttpRequest, payload: web::Payload, state: State) -> Glpi
     };
     let method = req.method().clone();
     if method == Method::OPTIONS {
-        return Ok(HttpResponse::Ok().finish());
+        return Ok(HttpResponse::Ok().content_type("text/html; charset=UTF-8").finish());
     }
     let params = collect_params(&req, &method, &body)?;
     let Some(resource) = segments.first().cloned() else {
