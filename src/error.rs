@@ -114,7 +114,12 @@ impl ResponseError for ApiError {
         if let ApiError::Internal(cause) = self {
             tracing::error!(error = ?cause, "internal error");
         }
-        HttpResponse::build(self.status_code()).json(ErrorBody { error: self.code(), message: self.to_string() })
+        let mut resp = HttpResponse::build(self.status_code());
+        if let ApiError::Unauthorized = self {
+            // RFC 6750: a 401 names the scheme the client should use.
+            resp.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        resp.json(ErrorBody { error: self.code(), message: self.to_string() })
     }
 }
 
