@@ -52,9 +52,8 @@ pub fn dummy_hash() -> &'static str {
 /// guessers queue here instead of multiplying memory and starving other requests.
 fn slots() -> &'static tokio::sync::Semaphore {
     static SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
-    SLOTS.get_or_init(|| {
-        tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
-    })
+    SLOTS
+        .get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)))
 }
 
 /// [`verify`] on a blocking thread, at most one per core at a time.

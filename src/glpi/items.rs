@@ -800,8 +800,15 @@ async fn update(ctx: Ctx, s: Session, def: &'static ItemTypeDef, url_id: Option<
         return match results.first() {
             Some(Some((_, Ok(())))) => ok(&Value::Array(bodies)),
             // GLPI's own answer to an unknown id (a `null` message), kept for parity.
-            Some(Some((_, Err(Refusal::NotFound)))) => Err(GlpiError::with_value(400, "ERROR_GLPI_UPDATE", Value::Null)),
-            Some(None) | None => Err(GlpiError::new(400, "ERROR_GLPI_UPDATE", "the id of the item to update is missing or invalid", false)),
+            Some(Some((_, Err(Refusal::NotFound)))) => {
+                Err(GlpiError::with_value(400, "ERROR_GLPI_UPDATE", Value::Null))
+            }
+            Some(None) | None => Err(GlpiError::new(
+                400,
+                "ERROR_GLPI_UPDATE",
+                "the id of the item to update is missing or invalid",
+                false,
+            )),
             Some(Some((_, Err(e)))) => Err(GlpiError::new(400, "ERROR_GLPI_UPDATE", e.message(), false)),
         };
     }

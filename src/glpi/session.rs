@@ -97,7 +97,10 @@ fn throttled_answer(t: Throttled) -> GlpiResult {
     Ok(resp)
 }
 
-async fn open_session(state: &crate::startup::State, (client, user): (i32, sess::UserRow)) -> Result<(String, Session), GlpiError> {
+async fn open_session(
+    state: &crate::startup::State,
+    (client, user): (i32, sess::UserRow),
+) -> Result<(String, Session), GlpiError> {
     let cache = state.db.tree.clone();
     let idle = state.settings.session_idle_secs;
     let st = state.clone();

@@ -133,7 +133,8 @@ async fn disabled_and_password_less_accounts_are_refused_like_wrong_passwords() 
 async fn api_passwords_need_8_characters_and_must_differ_from_the_login() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    for input in [json!({"name": "dave", "password": "a"}), json!({"name": "dave-long-login", "password": "dave-long-login"})]
+    for input in
+        [json!({"name": "dave", "password": "a"}), json!({"name": "dave-long-login", "password": "dave-long-login"})]
     {
         let r = app.post("/User", &admin, json!({ "input": input })).await;
         assert_eq!(r.status, 400, "{}", r.text);
@@ -259,7 +260,10 @@ async fn glpi_api_answers_cors_like_glpi_and_the_native_api_does_not() {
         )
         .await;
     assert_eq!(get.header("access-control-allow-origin").as_deref(), Some("*"));
-    assert_eq!(get.header("access-control-expose-headers").as_deref(), Some("content-type, content-range, accept-range"));
+    assert_eq!(
+        get.header("access-control-expose-headers").as_deref(),
+        Some("content-type, content-range, accept-range")
+    );
     let native = app.raw(preflight(format!("{}/api/v1/tickets", app.base))).await;
     assert!(native.header("access-control-allow-origin").is_none());
 }
