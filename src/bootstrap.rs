@@ -49,9 +49,7 @@ pub fn create_user(
     if login.trim().is_empty() {
         anyhow::bail!("the login must not be empty");
     }
-    if pw.len() < 8 {
-        anyhow::bail!("the password must have at least 8 characters");
-    }
+    password::check_policy(login, pw)?;
     let hash = password::hash(pw)?;
     let users = crate::itemtypes::find("User").expect("declared");
     let pu = crate::itemtypes::find("Profile_User").expect("declared");

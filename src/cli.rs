@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP APIs (the default).
-    Serve(ServeSettings),
+    Serve(Box<ServeSettings>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage users.
@@ -110,7 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init(cli.log_format);
     match cli.command {
         None => serve(cli.db, ServeSettings::parse_from_env()).await,
-        Some(Command::Serve(s)) => serve(cli.db, s).await,
+        Some(Command::Serve(s)) => serve(cli.db, *s).await,
         Some(Command::Migrate) => {
             let url = crate::db::DbUrl::parse(&cli.db.database_url).map_err(anyhow::Error::msg)?;
             let mut c = url.connect_readonly_check().map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;

@@ -55,6 +55,28 @@ pub struct ServeSettings {
     pub public_url: String,
     #[command(flatten)]
     pub inventory: InventorySettings,
+    #[command(flatten)]
+    pub login: LoginSettings,
+}
+
+/// Throttling of failed sign-ins (password guessing); 0 turns a limit off.
+#[derive(Debug, Clone, Args)]
+pub struct LoginSettings {
+    /// Failed sign-ins allowed per login within the window; then 429 until it ends.
+    #[arg(long = "login-max-failures", env = "PARC_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub max_failures: u32,
+    /// Failed sign-ins allowed per client address within the window.
+    #[arg(long = "login-max-failures-per-ip", env = "PARC_LOGIN_MAX_FAILURES_PER_IP", default_value_t = 20)]
+    pub max_failures_per_ip: u32,
+    /// Length of the throttling window, in seconds.
+    #[arg(long = "login-window-secs", env = "PARC_LOGIN_WINDOW_SECS", default_value_t = 60)]
+    pub window_secs: u64,
+}
+
+impl Default for LoginSettings {
+    fn default() -> Self {
+        LoginSettings { max_failures: 5, max_failures_per_ip: 20, window_secs: 60 }
+    }
 }
 
 /// The agent inventory endpoints (`/front/inventory.php` and friends).
@@ -124,6 +146,7 @@ impl ServeSettings {
             cas_version: 2,
             public_url: "http://localhost:8080".into(),
             inventory: InventorySettings { max_bytes: 4 * 1024 * 1024, ..InventorySettings::default() },
+            login: LoginSettings::default(),
         }
     }
 }

@@ -71,6 +71,16 @@ impl From<DbError> for ApiError {
     }
 }
 
+impl From<crate::auth::clients::ClientCheckError> for ApiError {
+    fn from(e: crate::auth::clients::ClientCheckError) -> Self {
+        use crate::auth::clients::ClientCheckError as E;
+        match e {
+            E::Refused(r) => ApiError::Forbidden(r.to_string()),
+            E::Db(d) => d.into(),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
@@ -104,7 +114,12 @@ impl ResponseError for ApiError {
         if let ApiError::Internal(cause) = self {
             tracing::error!(error = ?cause, "internal error");
         }
-        HttpResponse::build(self.status_code()).json(ErrorBody { error: self.code(), message: self.to_string() })
+        let mut resp = HttpResponse::build(self.status_code());
+        if let ApiError::Unauthorized = self {
+            // RFC 6750: a 401 names the scheme the client should use.
+            resp.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        resp.json(ErrorBody { error: self.code(), message: self.to_string() })
     }
 }
 

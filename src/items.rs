@@ -89,7 +89,7 @@ pub fn add_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, input: Va
         inherit_entity(c, def, &mut input)?;
         check_types(def, &input)?;
         policy::check_create(c, s, def, &input)?;
-        crate::users::prepare_write(def, &mut input).map_err(Refusal::Invalid)?;
+        crate::users::prepare_write(def, &mut input, None).map_err(Refusal::Invalid)?;
         tree_names(c, def, &mut input, None)?;
         let values = store::validate_input(def, &input)?;
         let id = store::insert(c, def, values, &s.actor())?;
@@ -167,7 +167,7 @@ pub fn update_one(
         check_types(def, &input)?;
         policy::check_update(c, s, def, &before, &input)?;
         crate::interventions::prepare(c, s, def, Some(&before), &mut input)?;
-        crate::users::prepare_write(def, &mut input).map_err(Refusal::Invalid)?;
+        crate::users::prepare_write(def, &mut input, Some(&before)).map_err(Refusal::Invalid)?;
         tree_names(c, def, &mut input, Some(&before))?;
         let values = store::validate_input(def, &input)?;
         store::update(c, def, id, values.clone(), &s.actor())?;

@@ -23,8 +23,12 @@ impl FromRequest for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(|t| t.trim().to_string());
+        let ip = req.peer_addr().map(|a| a.ip());
+        let app_token = req.headers().get("app-token").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("state missing")))?;
+            // The API clients' IP ranges and app tokens hold here as on the GLPI API.
+            crate::auth::clients::check(&state, ip, &app_token).await?;
             let token = bearer.filter(|t| !t.is_empty()).ok_or(ApiError::Unauthorized)?;
             let digest = crate::auth::token::digest(&token);
             if let Some(s) = state.sessions.get(&digest) {

@@ -131,6 +131,12 @@ fn to_utc(v: &str, what: &str) -> Result<String, ApiError> {
     }
     let local = store::parse_datetime(v).ok_or_else(bad)?;
     let naive = chrono::NaiveDateTime::parse_from_str(&local, "%Y-%m-%d %H:%M:%S").map_err(|_| bad())?;
+    if paris::in_spring_gap(naive) {
+        return Err(ApiError::Validation(format!(
+            "{what} {} does not exist in Paris time: clocks skip from 02:00 to 03:00 that night",
+            naive.format("%Y-%m-%dT%H:%M")
+        )));
+    }
     Ok(paris::local_to_utc(naive).format("%Y-%m-%d %H:%M:%S").to_string())
 }
 

@@ -129,21 +129,24 @@ pub fn user_by_login(conn: &mut DbConn, login: &str) -> QueryResult<Option<UserR
     users::table.select(USER_COLS).filter(users::name.eq(login)).first(conn).optional()
 }
 
-pub fn check_password(conn: &mut DbConn, login: &str, pw: &str) -> Result<UserRow, AuthError> {
-    let user = user_by_login(conn, login)?;
+/// Verify a password against the account read by [`user_by_login`]. argon2 runs on a
+/// blocking thread, outside any pooled connection. Unknown, disabled, deleted and
+/// password-less accounts verify against a dummy hash, so every answer costs the same.
+pub async fn check_password(user: Option<UserRow>, pw: &str) -> Result<UserRow, AuthError> {
+    let stored = usable_hash(user.as_ref()).map(str::to_string);
+    let can_succeed = stored.is_some();
+    let hash = stored.unwrap_or_else(|| password::dummy_hash().to_string());
+    let ok = password::verify_bounded(pw.to_string(), hash).await;
     match user {
-        Some(u) if u.usable() && u.password.as_deref().is_some_and(|h| password::verify(pw, h)) => Ok(u),
-        Some(_) => Err(AuthError::BadCredentials),
-        None => {
-            // Spend the same time as a real check, so timing does not reveal logins.
-            let _ = password::verify(pw, DUMMY_HASH);
-            Err(AuthError::BadCredentials)
-        }
+        Some(u) if ok && can_succeed => Ok(u),
+        _ => Err(AuthError::BadCredentials),
     }
 }
 
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0mZ3bqXvn1xkSAeQ2bJwPzCwK3V7XZ3k0hP8d2JtqkM";
+/// The stored hash a password may match: only a usable account's non-empty one.
+fn usable_hash(user: Option<&UserRow>) -> Option<&str> {
+    user.filter(|u| u.usable()).and_then(|u| u.password.as_deref()).filter(|h| !h.is_empty())
+}
 
 pub fn check_user_token(conn: &mut DbConn, tok: &str) -> Result<UserRow, AuthError> {
     let digest = token::digest(tok);
@@ -230,6 +233,40 @@ struct SessionRow {
     last_activity: i64,
 }
 
+/// Seconds after which `last_activity` is rewritten: at most once a minute (an idle
+/// timeout does not need a write per request), and often enough that a session in use
+/// never expires under a short idle time.
+fn touch_after(idle_secs: i64) -> i64 {
+    (idle_secs / 4).clamp(0, 60)
+}
+
+/// Deletes sessions idle for longer than the idle time: tokens that never come back
+/// (scripts that skip killSession) would otherwise stay forever. Runs at most once per
+/// min(a minute, the idle time) per process and database.
+#[derive(Debug)]
+pub struct Purge {
+    last: std::sync::atomic::AtomicI64,
+}
+
+impl Default for Purge {
+    fn default() -> Self {
+        Purge { last: std::sync::atomic::AtomicI64::new(i64::MIN) }
+    }
+}
+
+impl Purge {
+    pub fn run(&self, conn: &mut DbConn, idle_secs: i64) -> QueryResult<usize> {
+        use std::sync::atomic::Ordering;
+        let now = unix_now();
+        let last = self.last.load(Ordering::Relaxed);
+        let due = last == i64::MIN || now - last >= idle_secs.clamp(1, 60);
+        if !due || self.last.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+            return Ok(0);
+        }
+        diesel::delete(sessions::table.filter(sessions::last_activity.lt(now - idle_secs))).execute(conn)
+    }
+}
+
 /// Resolve a session token; `None` when unknown, expired or its user is disabled.
 pub fn load(conn: &mut DbConn, tok: &str, idle_secs: i64, tree: &Tree) -> Result<Option<Session>, AuthError> {
     let row: Option<SessionRow> = sessions::table
@@ -250,8 +287,7 @@ pub fn load(conn: &mut DbConn, tok: &str, idle_secs: i64, tree: &Tree) -> Result
         diesel::delete(sessions::table.find(row.id)).execute(conn)?;
         return Ok(None);
     }
-    // Touch at most once a minute: an idle timeout does not need a write per request.
-    if now - row.last_activity > 60 {
+    if now - row.last_activity > touch_after(idle_secs) {
         diesel::update(sessions::table.find(row.id)).set(sessions::last_activity.eq(now)).execute(conn)?;
     }
     let Some(user) = user_by_id(conn, row.users_id as i64)? else { return Ok(None) };
@@ -458,4 +494,53 @@ pub fn transient(conn: &mut DbConn, user: &UserRow, tree: &Tree) -> Result<Sessi
         last_activity: unix_now(),
     };
     build(conn, row, user.clone(), &assigned, tree)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(is_active: i32, is_deleted: i32, pw: Option<&str>) -> UserRow {
+        UserRow {
+            id: 7,
+            name: Some("u".into()),
+            password: pw.map(str::to_string),
+            api_token: None,
+            realname: None,
+            firstname: None,
+            language: None,
+            is_active,
+            is_deleted,
+            profiles_id: 1,
+            entities_id: None,
+            list_limit: None,
+        }
+    }
+
+    #[test]
+    fn only_a_usable_account_with_a_password_has_a_hash_to_match() {
+        assert_eq!(usable_hash(Some(&user(1, 0, Some("$h")))), Some("$h"));
+        for arm in [user(0, 0, Some("$h")), user(1, 1, Some("$h")), user(1, 0, None), user(1, 0, Some(""))] {
+            assert_eq!(usable_hash(Some(&arm)), None, "{arm:?}");
+        }
+        assert_eq!(usable_hash(None), None);
+    }
+
+    #[tokio::test]
+    async fn disabled_and_password_less_accounts_run_a_verification_and_fail() {
+        let h = password::hash("right-password").unwrap();
+        let ok = check_password(Some(user(1, 0, Some(&h))), "right-password").await;
+        assert!(ok.is_ok());
+        for arm in [user(0, 0, Some(&h)), user(1, 1, Some(&h)), user(1, 0, None)] {
+            let r = check_password(Some(arm), "right-password").await;
+            assert!(matches!(r, Err(AuthError::BadCredentials)));
+        }
+    }
+
+    #[test]
+    fn a_session_in_use_is_touched_before_it_expires() {
+        assert_eq!(touch_after(3), 0);
+        assert_eq!(touch_after(120), 30);
+        assert_eq!(touch_after(3600), 60);
+    }
 }

@@ -112,6 +112,28 @@ impl From<crate::db::DbError> for GlpiError {
     }
 }
 
+impl From<crate::auth::clients::ClientRefusal> for GlpiError {
+    fn from(e: crate::auth::clients::ClientRefusal) -> Self {
+        use crate::auth::clients::ClientRefusal as R;
+        let (code, doc) = match e {
+            R::NotAllowedIp(_) => ("ERROR_NOT_ALLOWED_IP", false),
+            R::WrongAppToken => ("ERROR_WRONG_APP_TOKEN_PARAMETER", true),
+            R::MissingAppToken => ("ERROR_APP_TOKEN_PARAMETERS_MISSING", true),
+        };
+        GlpiError::new(400, code, e.to_string(), doc)
+    }
+}
+
+impl From<crate::auth::clients::ClientCheckError> for GlpiError {
+    fn from(e: crate::auth::clients::ClientCheckError) -> Self {
+        use crate::auth::clients::ClientCheckError as E;
+        match e {
+            E::Refused(r) => r.into(),
+            E::Db(d) => d.into(),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for GlpiError {
     fn from(e: diesel::result::Error) -> Self {
         tracing::error!(error = %e, "database error");

@@ -26,9 +26,10 @@ pub async fn route(ctx: Ctx, s: Session, resource: &str) -> GlpiResult {
         return crate::glpi::search_route(ctx, s, resource).await;
     }
     let def = itemtypes::find(resource).ok_or_else(GlpiError::resource_not_found)?;
-    // `/Type/:id/SubType[/:sub_id]`: an invalid sub-type is ignored, as GLPI does.
+    // `/Type/:id/SubType[/:sub_id]`. GLPI ignores an invalid sub-type and answers the
+    // parent; Parc refuses it, so `Computer/1/..%2FUser` cannot pass for a valid path.
     let id = ctx.rest.first().map(|x| parse_id(x)).transpose()?;
-    let sub = ctx.rest.get(1).and_then(|t| itemtypes::find(t));
+    let sub = ctx.rest.get(1).map(|t| itemtypes::find(t).ok_or_else(GlpiError::resource_not_found)).transpose()?;
     let sub_id = ctx.rest.get(2).and_then(|x| x.parse::<i64>().ok());
     match ctx.method.clone() {
         Method::GET => match (id, sub, sub_id) {
@@ -700,6 +701,9 @@ fn inputs(ctx: &Ctx) -> Result<(Vec<Value>, bool), GlpiError> {
     }
 }
 
+/// Largest bulk add answered with a `Link` header.
+const MAX_LINKS: usize = 100;
+
 async fn add(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResult {
     let (items, single) = inputs(&ctx)?;
     let api_url = ctx.state.settings.api_url.trim_end_matches('/').to_string();
@@ -732,7 +736,12 @@ async fn add(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResult {
             Err(e) => Err(GlpiError::new(400, "ERROR_GLPI_ADD", e.message(), false)),
         };
     }
-    if ok_count == results.len() {
+    // GLPI sends one `Link` URL per created item; past a hundred the header outgrows what
+    // common clients read (64 KB for Python's http.client), so it is left out: the ids are
+    // in the body.
+    if ok_count == results.len() && results.len() > MAX_LINKS {
+        Ok(respond(StatusCode::CREATED, &Value::Array(bodies)))
+    } else if ok_count == results.len() {
         let link = results
             .iter()
             .filter_map(|r| r.as_ref().ok())
@@ -790,9 +799,16 @@ async fn update(ctx: Ctx, s: Session, def: &'static ItemTypeDef, url_id: Option<
     if single {
         return match results.first() {
             Some(Some((_, Ok(())))) => ok(&Value::Array(bodies)),
-            Some(Some((_, Err(Refusal::NotFound)))) | Some(None) | None => {
+            // GLPI's own answer to an unknown id (a `null` message), kept for parity.
+            Some(Some((_, Err(Refusal::NotFound)))) => {
                 Err(GlpiError::with_value(400, "ERROR_GLPI_UPDATE", Value::Null))
             }
+            Some(None) | None => Err(GlpiError::new(
+                400,
+                "ERROR_GLPI_UPDATE",
+                "the id of the item to update is missing or invalid",
+                false,
+            )),
             Some(Some((_, Err(e)))) => Err(GlpiError::new(400, "ERROR_GLPI_UPDATE", e.message(), false)),
         };
     }

@@ -21,8 +21,59 @@ use serde_json::{Map, Value};
 pub type GlpiResult = Result<HttpResponse, GlpiError>;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/apirest.php").default_service(web::to(dispatch)))
-        .service(web::scope("/api.php/v1").default_service(web::to(dispatch)));
+    cfg.service(glpi_scope("/apirest.php")).service(glpi_scope("/api.php/v1"));
+}
+
+fn glpi_scope(path: &str) -> impl actix_web::dev::HttpServiceFactory {
+    use actix_web::dev::Service;
+    web::scope(path).default_service(web::to(dispatch)).wrap_fn(|req, srv| {
+        let cors = Cors::of(req.request());
+        let answer = srv.call(req);
+        async move {
+            let mut res = answer.await?;
+            cors.apply(res.headers_mut());
+            Ok(res)
+        }
+    })
+}
+
+/// GLPI's `API::cors()`: browser clients may call the API from any origin; their preflight
+/// is answered without authentication (see `dispatch`).
+struct Cors {
+    origin: bool,
+    expose: bool,
+    methods: bool,
+    headers: bool,
+}
+
+impl Cors {
+    fn of(req: &HttpRequest) -> Cors {
+        let h = req.headers();
+        let m = req.method();
+        Cors {
+            origin: h.contains_key("origin"),
+            expose: m == Method::GET || m == Method::OPTIONS,
+            methods: m == Method::OPTIONS && h.contains_key("access-control-request-method"),
+            headers: m == Method::OPTIONS && h.contains_key("access-control-request-headers"),
+        }
+    }
+
+    fn apply(&self, h: &mut actix_web::http::header::HeaderMap) {
+        use actix_web::http::header::{self as hd, HeaderValue as V};
+        let pairs = [
+            (self.origin, hd::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (self.expose, hd::ACCESS_CONTROL_EXPOSE_HEADERS, "content-type, content-range, accept-range"),
+            (self.methods, hd::ACCESS_CONTROL_ALLOW_METHODS, "PUT, GET, POST, DELETE, OPTIONS"),
+            (
+                self.headers,
+                hd::ACCESS_CONTROL_ALLOW_HEADERS,
+                "origin, content-type, accept, session-token, authorization, app-token",
+            ),
+        ];
+        for (name, value) in pairs.into_iter().filter(|p| p.0).map(|p| (p.1, p.2)) {
+            h.insert(name, V::from_static(value));
+        }
+    }
 }
 
 /// JSON answer with GLPI's headers (no caching, UTF-8, slashes not escaped).
@@ -86,7 +137,7 @@ async fn dispatch(req: HttpRequest, payload: web::Payload, state: State) -> Glpi
     };
     let method = req.method().clone();
     if method == Method::OPTIONS {
-        return Ok(HttpResponse::Ok().finish());
+        return Ok(HttpResponse::Ok().content_type("text/html; charset=UTF-8").finish());
     }
     let params = collect_params(&req, &method, &body)?;
     let Some(resource) = segments.first().cloned() else {
@@ -204,19 +255,7 @@ async fn authenticate(ctx: &Ctx) -> Result<Session, GlpiError> {
     let digest = token.as_ref().map(|t| crate::auth::token::digest(t)).ok();
     if let Some(s) = digest.as_deref().and_then(|d| state.sessions.get(d)) {
         // Cached session: at most the client list is read (when its own cache expired).
-        let clients = match state.clients.fresh() {
-            Some(list) => list,
-            None => {
-                let st = state.clone();
-                state
-                    .db
-                    .run(move |c| -> Result<_, GlpiError> {
-                        Ok(st.clients.get(|| crate::auth::session::active_clients(c))?)
-                    })
-                    .await?
-            }
-        };
-        client_for(&clients, ip, &app_token)?;
+        crate::auth::clients::check(&state, ip, &app_token).await?;
         return Ok(s);
     }
     let cache = state.db.tree.clone();
@@ -249,40 +288,12 @@ pub fn check_client(
     client_for(&clients, ip, app_token)
 }
 
-/// The API client matching the caller's IP and app token.
 fn client_for(
     clients: &[crate::auth::session::ApiClient],
     ip: Option<std::net::IpAddr>,
     app_token: &str,
 ) -> Result<i32, GlpiError> {
-    let ip = ip.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
-    let matching: Vec<_> = clients.iter().filter(|cl| cl.matches_ip(ip)).collect();
-    if matching.is_empty() {
-        return Err(GlpiError::new(
-            400,
-            "ERROR_NOT_ALLOWED_IP",
-            format!("There isn't an active API client matching your IP address in the configuration ({ip})"),
-            false,
-        ));
-    }
-    let digest = (!app_token.is_empty()).then(|| crate::auth::token::digest(app_token));
-    let found = matching.iter().find(|cl| match (&cl.app_token, &digest) {
-        (None, None) => true,
-        (Some(stored), Some(d)) => stored == d,
-        (None, Some(_)) => false,
-        (Some(_), None) => false,
-    });
-    match (found, app_token.is_empty()) {
-        (Some(cl), _) => Ok(cl.id),
-        // A client without token accepts any request that sends none, even if another
-        // client needs one; a wrong token is refused.
-        (None, false) => {
-            Err(GlpiError::new(400, "ERROR_WRONG_APP_TOKEN_PARAMETER", "parameter app_token seems wrong", true))
-        }
-        (None, true) => {
-            Err(GlpiError::new(400, "ERROR_APP_TOKEN_PARAMETERS_MISSING", "missing parameter app_token", true))
-        }
-    }
+    Ok(crate::auth::clients::client_for(clients, ip, app_token)?)
 }
 
 /// `search/:itemtype` and `listSearchOptions/:itemtype`.

@@ -3,6 +3,8 @@
 use super::error::GlpiError;
 use super::{ok, params, Ctx, GlpiResult};
 use crate::auth::session::{self as sess, AuthError, Session};
+use crate::auth::throttle::Throttled;
+use actix_web::ResponseError;
 use serde_json::{json, Map, Value};
 
 pub const GLPI_VERSION: &str = "10.0.19";
@@ -22,29 +24,96 @@ pub async fn init_session(ctx: Ctx) -> GlpiResult {
             true,
         ));
     }
-    let cache = ctx.state.db.tree.clone();
-    let (token, s) = ctx
-        .state
-        .db
-        .run(move |c| -> Result<(String, Session), GlpiError> {
-            let client = super::check_client(c, ip, &app_token)?;
-            let user = match user_token {
-                Some(t) => sess::check_user_token(c, &t),
-                None => sess::check_password(c, login.as_deref().unwrap_or(""), password.as_deref().unwrap_or("")),
+    let state = ctx.state.clone();
+    let user = match user_token {
+        Some(t) => {
+            state
+                .db
+                .run(move |c| -> Result<_, GlpiError> {
+                    let client = super::check_client(c, ip, &app_token)?;
+                    Ok((client, sess::check_user_token(c, &t).map_err(login_error)?))
+                })
+                .await?
+        }
+        None => {
+            let login = login.unwrap_or_default();
+            match sign_in(&state, ip, app_token, login, password.unwrap_or_default()).await? {
+                Ok(found) => found,
+                Err(throttled) => return throttled_answer(throttled),
             }
-            .map_err(login_error)?;
-            let tree = cache.get(c)?;
-            let (token, s) = sess::open(c, &user, client, &tree).map_err(login_error)?;
-            tracing::info!(users_id = user.id, "API session opened");
-            Ok((token, s))
-        })
-        .await?;
+        }
+    };
+    let (token, s) = open_session(&state, user).await?;
     let mut body = json!({ "session_token": token });
     if full {
         let fs = full_session_value(&ctx, &s, &token).await?;
         body["session"] = fs;
     }
     ok(&body)
+}
+
+/// A password sign-in. The account is read on a pooled connection, which is released
+/// before argon2 runs; the throttle is consulted first, so refused guesses cost nothing.
+async fn sign_in(
+    state: &crate::startup::State,
+    ip: Option<std::net::IpAddr>,
+    app_token: String,
+    login: String,
+    password: String,
+) -> Result<Result<(i32, sess::UserRow), Throttled>, GlpiError> {
+    if let Err(t) = state.logins.check(&login, ip) {
+        tracing::warn!(client_ip = %client_label(ip), login = %login, "sign-in throttled");
+        return Ok(Err(t));
+    }
+    let l = login.clone();
+    let (client, found) = state
+        .db
+        .run(move |c| -> Result<_, GlpiError> {
+            let client = super::check_client(c, ip, &app_token)?;
+            Ok((client, sess::user_by_login(c, &l)?))
+        })
+        .await?;
+    match sess::check_password(found, &password).await {
+        Ok(user) => {
+            state.logins.succeeded(&login);
+            Ok(Ok((client, user)))
+        }
+        Err(e) => {
+            state.logins.failed(&login, ip);
+            tracing::warn!(client_ip = %client_label(ip), login = %login, "failed sign-in");
+            Err(login_error(e))
+        }
+    }
+}
+
+fn client_label(ip: Option<std::net::IpAddr>) -> String {
+    ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+/// 429 with `Retry-After`, in GLPI's error format.
+fn throttled_answer(t: Throttled) -> GlpiResult {
+    let mut resp = GlpiError::new(429, "ERROR_GLPI_LOGIN", t.to_string(), false).error_response();
+    resp.headers_mut().insert(actix_web::http::header::RETRY_AFTER, t.retry_after_secs().into());
+    Ok(resp)
+}
+
+async fn open_session(
+    state: &crate::startup::State,
+    (client, user): (i32, sess::UserRow),
+) -> Result<(String, Session), GlpiError> {
+    let cache = state.db.tree.clone();
+    let idle = state.settings.session_idle_secs;
+    let st = state.clone();
+    state
+        .db
+        .run(move |c| -> Result<(String, Session), GlpiError> {
+            st.session_purge.run(c, idle)?;
+            let tree = cache.get(c)?;
+            let (token, s) = sess::open(c, &user, client, &tree).map_err(login_error)?;
+            tracing::info!(users_id = user.id, "API session opened");
+            Ok((token, s))
+        })
+        .await
 }
 
 fn login_error(e: AuthError) -> GlpiError {

@@ -41,6 +41,14 @@ pub fn local_to_utc(local: NaiveDateTime) -> NaiveDateTime {
     }
 }
 
+/// Whether a Paris wall time does not exist: the spring-forward hour (02:00 to 03:00 on
+/// the last Sunday of March), skipped by the clocks.
+pub fn in_spring_gap(local: NaiveDateTime) -> bool {
+    let day = last_sunday(local.year(), 3);
+    let gap = day.and_hms_opt(2, 0, 0).expect("valid")..day.and_hms_opt(3, 0, 0).expect("valid");
+    gap.contains(&local)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +68,14 @@ mod tests {
         assert_eq!(to_local(dt("2026-11-28 08:00:00")), "2026-11-28T09:00:00+01:00");
         assert_eq!(local_to_utc(dt("2026-07-01 14:00:00")), dt("2026-07-01 12:00:00"));
         assert_eq!(local_to_utc(dt("2026-01-10 08:30:00")), dt("2026-01-10 07:30:00"));
+    }
+
+    #[test]
+    fn the_spring_forward_hour_does_not_exist() {
+        assert!(in_spring_gap(dt("2026-03-29 02:30:00")));
+        assert!(in_spring_gap(dt("2026-03-29 02:00:00")));
+        assert!(!in_spring_gap(dt("2026-03-29 01:59:59")));
+        assert!(!in_spring_gap(dt("2026-03-29 03:00:00")));
+        assert!(!in_spring_gap(dt("2026-03-22 02:30:00")));
     }
 }

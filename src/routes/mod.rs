@@ -10,7 +10,9 @@ use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health)).route("/ready", web::get().to(ready));
+    cfg.route("/health", web::get().to(health))
+        .route("/health", web::head().to(HttpResponse::Ok))
+        .route("/ready", web::get().to(ready));
 }
 
 /// Liveness: the process answers.

@@ -8,8 +8,13 @@ use crate::itemtypes::store::{self, StoreError};
 use crate::itemtypes::{self, ItemTypeDef};
 use serde_json::{json, Map, Value};
 
-/// Hash `password` (checked against `password2` when given); never store it in clear.
-pub fn prepare_write(def: &ItemTypeDef, input: &mut Map<String, Value>) -> Result<(), String> {
+/// Hash `password` (checked against `password2` and the password policy); never store it
+/// in clear. `before` is the stored row on update, for the login when it is not changed.
+pub fn prepare_write(
+    def: &ItemTypeDef,
+    input: &mut Map<String, Value>,
+    before: Option<&Map<String, Value>>,
+) -> Result<(), String> {
     if def.name != "User" {
         return Ok(());
     }
@@ -21,9 +26,12 @@ pub fn prepare_write(def: &ItemTypeDef, input: &mut Map<String, Value>) -> Resul
                 return Err("Error: the two passwords do not match".into());
             }
         }
+        // As in GLPI, an empty password sets none (add) or keeps the current one (update).
         if pw.is_empty() {
             return Ok(());
         }
+        let login = [Some(&*input), before].into_iter().flatten().find_map(|m| m.get("name").and_then(Value::as_str));
+        password::check_policy(login.unwrap_or(""), &pw).map_err(|e| e.to_string())?;
         let hash = password::hash(&pw).map_err(|e| e.to_string())?;
         input.insert("password".into(), json!(hash));
         input.insert("password_last_update".into(), json!(store::now()));

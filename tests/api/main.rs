@@ -12,6 +12,7 @@ mod native;
 mod reports;
 mod rights;
 mod search;
+mod security_auth;
 mod security_writes;
 mod sessions;
 mod tickets;
