@@ -16,3 +16,4 @@ mod security_auth;
 mod security_writes;
 mod sessions;
 mod tickets;
+mod write_matrix;
