@@ -134,8 +134,9 @@ pub fn add_ticket_work(
     input.insert("actiontime".into(), json!(seconds));
     input.insert("state".into(), json!(2));
     input.insert("users_id_tech".into(), iv.get("users_id").cloned().unwrap_or(json!(0)));
-    input.insert("date".into(), json!(begin));
     crate::tickets::prepare_add(c, s, task, &mut input)?;
+    // The task is dated by the visit it records (authorship rules would date it now).
+    input.insert("date".into(), json!(begin));
     let values = store::validate_input(task, &input)?;
     let task_id = store::insert(c, task, values, &s.actor())?;
     crate::tickets::after_add(c, s, task, task_id, &input)?;
