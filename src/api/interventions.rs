@@ -17,8 +17,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
-const ACTIONS: &[&str] = &["repair", "install", "replace", "move", "diagnose", "configure", "other"];
-
 /// Work on one ticket during the visit; becomes a TicketTask with this time.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -141,16 +139,7 @@ fn to_utc(v: &str, what: &str) -> Result<String, ApiError> {
 }
 
 fn check_actions(actions: &[String]) -> Result<String, ApiError> {
-    for a in actions {
-        if !ACTIONS.contains(&a.as_str()) {
-            return Err(ApiError::Validation(format!(
-                "unknown action '{}'; expected one of {}",
-                a.chars().take(30).collect::<String>(),
-                ACTIONS.join(", ")
-            )));
-        }
-    }
-    Ok(actions.join(","))
+    iv::check_actions(actions).map_err(ApiError::Validation)
 }
 
 fn def() -> &'static ItemTypeDef {

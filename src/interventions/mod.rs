@@ -60,6 +60,37 @@ fn overlapping(c: &mut DbConn, users_id: i64, begin: &str, end: &str, except: i6
     Ok(sql.load_ints(c)?.first().copied())
 }
 
+/// What an OPTIC agent may have done on a visit or to an item.
+pub const ACTIONS: &[&str] = &["repair", "install", "replace", "move", "diagnose", "configure", "other"];
+
+/// Check a list of actions against the vocabulary; the stored form is comma-separated.
+pub fn check_actions<S: AsRef<str>>(actions: &[S]) -> Result<String, String> {
+    for a in actions {
+        if !ACTIONS.contains(&a.as_ref()) {
+            return Err(format!(
+                "unknown action '{}'; expected one of {}",
+                a.as_ref().chars().take(30).collect::<String>(),
+                ACTIONS.join(", ")
+            ));
+        }
+    }
+    Ok(actions.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(","))
+}
+
+/// The action vocabulary, whichever API writes (`actions` of a visit, `action` of an item).
+fn check_vocabulary(def: &ItemTypeDef, input: &mut Map<String, Value>) -> Result<(), StoreError> {
+    let key = match def.name {
+        "PluginOpticIntervention" => "actions",
+        "PluginOpticIntervention_Item" => "action",
+        _ => return Ok(()),
+    };
+    let Some(v) = text(input.get(key)) else { return Ok(()) };
+    let list: Vec<&str> = v.split(',').map(str::trim).filter(|a| !a.is_empty()).collect();
+    let checked = check_actions(&list).map_err(StoreError::Invalid)?;
+    input.insert(key.into(), json!(checked));
+    Ok(())
+}
+
 /// Check and complete an intervention before it is written (both APIs).
 pub fn prepare(
     c: &mut DbConn,
@@ -68,6 +99,7 @@ pub fn prepare(
     before: Option<&Map<String, Value>>,
     input: &mut Map<String, Value>,
 ) -> Result<(), StoreError> {
+    check_vocabulary(def, input)?;
     if def.name != "PluginOpticIntervention" {
         return Ok(());
     }

@@ -138,3 +138,25 @@ async fn an_agent_logs_a_visit_with_tickets_and_items() {
     let r = native(&app, reqwest::Method::GET, &format!("/interventions/{id}"), &sb, None).await;
     assert_eq!(r.status, 403);
 }
+
+#[actix_web::test]
+async fn the_action_vocabulary_is_checked_whichever_api_writes() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let a = app.entity(&admin, "Lycee A (0750654D)").await;
+    let tech = app.user(&admin, "optic1", TECHNICIAN, a, false).await;
+    app.add(&admin, "PluginOpticAssignment", json!({"users_id": tech, "entities_id": a})).await;
+    let t = app.login("optic1", "password-123").await;
+    let visit = |actions: &str| {
+        json!({"input": {"entities_id": a, "date_begin": "2026-07-01 10:00:00", "date_end": "2026-07-01 12:00:00",
+            "actions": actions}})
+    };
+    let r = app.post("/PluginOpticIntervention", &t, visit("nonsense")).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.code(), "ERROR_GLPI_ADD");
+    assert!(r.body[1].as_str().unwrap().contains("unknown action 'nonsense'"), "{}", r.text);
+    let id = app.add(&t, "PluginOpticIntervention", visit("repair,move")["input"].clone()).await;
+    let r = app.put(&format!("/PluginOpticIntervention/{id}"), &t, json!({"input": {"actions": "repair,hack"}})).await;
+    assert_eq!(r.code(), "ERROR_GLPI_UPDATE", "{}", r.text);
+    assert_eq!(app.get(&format!("/PluginOpticIntervention/{id}"), &admin).await.body["actions"], "repair,move");
+}
