@@ -76,6 +76,10 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
         match e {
             E::NotFound => ApiError::NotFound("not found".into()),
+            e if crate::db::is_transient(&e) => {
+                tracing::warn!(error = %e, "database busy");
+                ApiError::Unavailable
+            }
             E::DatabaseError(K::UniqueViolation, info) => {
                 ApiError::Conflict(format!("already exists: {}", info.message()))
             }
@@ -104,7 +108,11 @@ impl ResponseError for ApiError {
         if let ApiError::Internal(cause) = self {
             tracing::error!(error = ?cause, "internal error");
         }
-        HttpResponse::build(self.status_code()).json(ErrorBody { error: self.code(), message: self.to_string() })
+        let mut resp = HttpResponse::build(self.status_code());
+        if let ApiError::Unavailable = self {
+            resp.insert_header((actix_web::http::header::RETRY_AFTER, crate::glpi::error::RETRY_AFTER_SECS));
+        }
+        resp.json(ErrorBody { error: self.code(), message: self.to_string() })
     }
 }
 

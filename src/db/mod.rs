@@ -36,6 +36,52 @@ impl DbConn {
             DbConn::Postgres(_) => Backend::Postgres,
         }
     }
+
+    /// A transaction that writes; rolled back when `f` fails. On SQLite it takes the write
+    /// lock when it begins (`BEGIN IMMEDIATE`), waiting up to `busy_timeout` for another
+    /// writer: a deferred transaction that has read, then needs to write while another
+    /// writer committed, fails with SQLITE_BUSY at once (the busy handler is not called,
+    /// as waiting could deadlock). Nested, it is a savepoint of the outer transaction.
+    pub fn write_transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        let DbConn::Sqlite(c) = self else { return self.transaction(f) };
+        if AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?.is_some() {
+            return self.transaction(f);
+        }
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+        type Tm = <DbConn as Connection>::TransactionManager;
+        match f(self) {
+            Ok(v) => {
+                Tm::commit_transaction(self)?;
+                Ok(v)
+            }
+            Err(e) => match Tm::rollback_transaction(self) {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+                Err(rollback) => Err(rollback.into()),
+            },
+        }
+    }
+}
+
+/// Is this a failure that may pass on a retry: SQLite busy or locked past `busy_timeout`,
+/// a PostgreSQL serialization failure or deadlock, a lost connection? Answered 503 with
+/// `Retry-After`, not as a refused write.
+pub fn is_transient(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+    match e {
+        E::DatabaseError(K::SerializationFailure | K::ClosedConnection, _) => true,
+        E::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("database is locked")
+                || m.contains("database table is locked")
+                || m.contains("deadlock detected")
+        }
+        _ => false,
+    }
 }
 
 /// A parsed database URL.

@@ -729,7 +729,7 @@ async fn add(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResult {
                 );
                 Ok(resp)
             }
-            Err(e) => Err(GlpiError::new(400, "ERROR_GLPI_ADD", e.message(), false)),
+            Err(e) => Err(GlpiError::refused("ERROR_GLPI_ADD", e)),
         };
     }
     if ok_count == results.len() {
@@ -793,7 +793,7 @@ async fn update(ctx: Ctx, s: Session, def: &'static ItemTypeDef, url_id: Option<
             Some(Some((_, Err(Refusal::NotFound)))) | Some(None) | None => {
                 Err(GlpiError::with_value(400, "ERROR_GLPI_UPDATE", Value::Null))
             }
-            Some(Some((_, Err(e)))) => Err(GlpiError::new(400, "ERROR_GLPI_UPDATE", e.message(), false)),
+            Some(Some((_, Err(e)))) => Err(GlpiError::refused("ERROR_GLPI_UPDATE", e)),
         };
     }
     if ok_count == results.len() {
@@ -833,7 +833,7 @@ async fn delete(ctx: Ctx, s: Session, def: &'static ItemTypeDef, url_id: Option<
     if single {
         return match results.first() {
             Some((_, Ok(()))) => ok(&Value::Array(bodies)),
-            Some((_, Err(e))) => Err(GlpiError::new(400, "ERROR_GLPI_DELETE", e.message(), false)),
+            Some((_, Err(e))) => Err(GlpiError::refused("ERROR_GLPI_DELETE", e)),
             None => Err(GlpiError::bad_array()),
         };
     }
