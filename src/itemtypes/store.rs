@@ -161,14 +161,7 @@ pub fn get_many(conn: &mut DbConn, def: &'static ItemTypeDef, ids: &[i64]) -> St
     }
     let mut sql = Sql::new(conn.backend());
     select_json(&mut sql, &visible_projection(def), |s| {
-        s.ident(def.table).push(" t WHERE t.\"id\" IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                s.push(", ");
-            }
-            s.bind(*id);
-        }
-        s.push(")");
+        s.ident(def.table).push(" t WHERE t.\"id\"").in_ids(ids.iter().copied());
     });
     let mut by_id: std::collections::HashMap<i64, Value> =
         sql.load_json(conn)?.into_iter().filter_map(|r| Some((r.get("id")?.as_i64()?, r))).collect();
