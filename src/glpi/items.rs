@@ -506,6 +506,9 @@ async fn list(
             let Some(text) = params::as_str(Some(v)).filter(|t| !t.is_empty()) else { continue };
             match def.column(k) {
                 Some(f) if def.hidden.contains(&f.name) => {}
+                Some(f) if text.contains('\0') => {
+                    return Err(GlpiError::generic(format!("searchText[{}] contains a NUL character", f.name)))
+                }
                 Some(f) => text_filters.push((f.name, text)),
                 None => {
                     return Err(GlpiError::new(

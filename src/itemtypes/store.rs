@@ -221,6 +221,14 @@ pub fn coerce(def: &ItemTypeDef, field: &super::Field, v: &Value) -> StoreResult
             return Err(StoreError::Invalid(format!("Field {} of {} item is out of range: {i}", field.name, def.name)));
         }
     }
+    // Strings hold no NUL (PostgreSQL refuses it in text; SQLite would store it) and no
+    // more than their GLPI column (MySQL in strict mode refuses longer values too).
+    if let (FieldType::Str, Val::Text(s)) = (field.ty, &val) {
+        let why = if s.contains('\0') { Some("contains a NUL character".into()) } else { field.size.overflow(s) };
+        if let Some(why) = why {
+            return Err(StoreError::Invalid(format!("Field {} of {} item {why}", field.name, def.name)));
+        }
+    }
     Ok(val)
 }
 
