@@ -293,3 +293,21 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
     }
     Ok(applied)
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+
+    fn db(kind: K, message: &str) -> E {
+        E::DatabaseError(kind, Box::new(message.to_string()))
+    }
+
+    #[test]
+    fn busy_serialization_and_lost_connections_are_transient() {
+        assert!(super::is_transient(&db(K::Unknown, "database is locked")));
+        assert!(super::is_transient(&db(K::SerializationFailure, "could not serialize access")));
+        assert!(super::is_transient(&db(K::ClosedConnection, "server closed the connection")));
+        assert!(!super::is_transient(&db(K::UniqueViolation, "UNIQUE constraint failed")));
+        assert!(!super::is_transient(&E::NotFound));
+    }
+}

@@ -270,3 +270,23 @@ struct TextRow {
     #[diesel(sql_type = Text)]
     s: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_lists_never_render_in_empty_parentheses_nor_bind_per_id_past_the_inline_limit() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let mut q = Sql::new(backend);
+            q.push("x").in_ids([]);
+            assert_eq!(q.render(), "x IN (SELECT 0 WHERE 1 = 0)");
+            let mut q = Sql::new(backend);
+            q.push("x").in_ids([1, 2]);
+            assert_eq!(q.binds.len(), 2);
+            let mut q = Sql::new(backend);
+            q.push("x").in_ids(0..100_000);
+            assert_eq!(q.binds.len(), 1);
+        }
+    }
+}
