@@ -41,7 +41,8 @@ impl DbConn {
     /// lock when it begins (`BEGIN IMMEDIATE`), waiting up to `busy_timeout` for another
     /// writer: a deferred transaction that has read, then needs to write while another
     /// writer committed, fails with SQLITE_BUSY at once (the busy handler is not called,
-    /// as waiting could deadlock). Nested, it is a savepoint of the outer transaction.
+    /// as waiting could deadlock). Writers of this process also take turns in arrival order
+    /// (see [`WriterQueue`]). Nested, it is a savepoint of the outer transaction.
     pub fn write_transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E>,
@@ -52,6 +53,7 @@ impl DbConn {
         if AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?.is_some() {
             return self.transaction(f);
         }
+        let _turn = WRITERS.wait_turn();
         AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
         type Tm = <DbConn as Connection>::TransactionManager;
         match f(self) {
@@ -64,6 +66,51 @@ impl DbConn {
                 Err(rollback) => Err(rollback.into()),
             },
         }
+    }
+}
+
+/// SQLite writers of this process, served in arrival order. SQLite's busy handler polls (at
+/// most every 100 ms) while a writer that commits item after item (a bulk add) takes the
+/// lock again at once: without a queue, another user's write waits for the whole bulk add
+/// and fails past `busy_timeout`. A process serves one database, so one queue is enough.
+struct WriterQueue {
+    /// (next ticket, ticket being served)
+    tickets: std::sync::Mutex<(u64, u64)>,
+    turn: std::sync::Condvar,
+}
+
+static WRITERS: WriterQueue = WriterQueue { tickets: std::sync::Mutex::new((0, 0)), turn: std::sync::Condvar::new() };
+
+thread_local! {
+    /// Set while this thread's turn lasts: a write on a second connection of the same
+    /// thread must not wait for itself (SQLite's busy_timeout then bounds it).
+    static HOLDS_TURN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// This thread's turn to write; the next writer's begins when it is dropped.
+struct Turn;
+
+impl WriterQueue {
+    fn wait_turn(&'static self) -> Option<Turn> {
+        if HOLDS_TURN.get() {
+            return None;
+        }
+        let mut t = self.tickets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mine = t.0;
+        t.0 += 1;
+        while t.1 != mine {
+            t = self.turn.wait(t).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        HOLDS_TURN.set(true);
+        Some(Turn)
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        WRITERS.tickets.lock().unwrap_or_else(std::sync::PoisonError::into_inner).1 += 1;
+        WRITERS.turn.notify_all();
+        HOLDS_TURN.set(false);
     }
 }
 

@@ -75,6 +75,19 @@ async fn concurrent_writes_wait_for_a_long_bulk_add() {
     for (status, text) in &answers {
         assert_eq!(*status, 201, "{text}");
     }
+    // Interleaved, not starved until the bulk add ended: computers were created after the
+    // first ticket (the change log's ids follow the commits).
+    let db = direct(&app);
+    let mut c = db.pool.get().unwrap();
+    let log_id = |c: &mut parc::db::DbConn, itemtype: &str, agg: &str| {
+        let mut q = parc::db::sql::Sql::new(c.backend());
+        q.push(&format!("SELECT CAST({agg}(\"id\") AS BIGINT) AS n FROM \"logs\" WHERE \"linked_action\" = 20"));
+        q.push(" AND \"itemtype\" = ").bind(itemtype);
+        q.load_ints(c).unwrap()[0]
+    };
+    let first_ticket = log_id(&mut c, "Ticket", "MIN");
+    let last_computer = log_id(&mut c, "Computer", "MAX");
+    assert!(last_computer > first_ticket, "the first ticket waited for the whole bulk add");
 }
 
 #[actix_web::test]
