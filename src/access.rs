@@ -53,14 +53,7 @@ pub fn ticket_own_only(s: &Session) -> bool {
 }
 
 fn push_ids(sql: &mut Sql, ids: impl IntoIterator<Item = i64>) {
-    sql.push("(");
-    for (i, id) in ids.into_iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(id);
-    }
-    sql.push(")");
+    sql.id_list(ids);
 }
 
 /// Append ` AND …` conditions so that rows of `def` under `alias` are those the session

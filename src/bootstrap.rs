@@ -45,15 +45,21 @@ pub fn create_user(
     entities_id: i64,
     recursive: bool,
 ) -> anyhow::Result<i64> {
-    use diesel::Connection;
     if login.trim().is_empty() {
         anyhow::bail!("the login must not be empty");
     }
     password::check_policy(login, pw)?;
-    let hash = password::hash(pw)?;
     let users = crate::itemtypes::find("User").expect("declared");
     let pu = crate::itemtypes::find("Profile_User").expect("declared");
-    conn.transaction(|conn| {
+    // A user in a missing entity or profile would see nothing, and every list would be empty.
+    for (name, id) in [("Entity", entities_id), ("Profile", profiles_id)] {
+        let def = crate::itemtypes::find(name).expect("declared");
+        if store::get(conn, def, id)?.is_none() {
+            anyhow::bail!("{} {id} does not exist", name.to_lowercase());
+        }
+    }
+    let hash = password::hash(pw)?;
+    conn.write_transaction(|conn| {
         let mut u = Map::new();
         u.insert("name".into(), json!(login));
         u.insert("password".into(), json!(hash));

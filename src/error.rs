@@ -86,6 +86,10 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
         match e {
             E::NotFound => ApiError::NotFound("not found".into()),
+            e if crate::db::is_transient(&e) => {
+                tracing::warn!(error = %e, "database busy");
+                ApiError::Unavailable
+            }
             E::DatabaseError(K::UniqueViolation, info) => {
                 ApiError::Conflict(format!("already exists: {}", info.message()))
             }
@@ -118,6 +122,9 @@ impl ResponseError for ApiError {
         if let ApiError::Unauthorized = self {
             // RFC 6750: a 401 names the scheme the client should use.
             resp.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let ApiError::Unavailable = self {
+            resp.insert_header((actix_web::http::header::RETRY_AFTER, crate::glpi::error::RETRY_AFTER_SECS));
         }
         resp.json(ErrorBody { error: self.code(), message: self.to_string() })
     }

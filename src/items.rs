@@ -36,6 +36,8 @@ pub enum Refusal {
     Right,
     NotFound,
     Invalid(String),
+    /// The database was busy or unreachable: answered 503, worth retrying.
+    Unavailable,
 }
 
 impl Refusal {
@@ -44,6 +46,7 @@ impl Refusal {
             Refusal::Right => NO_RIGHT.into(),
             Refusal::NotFound => "Item not found".into(),
             Refusal::Invalid(m) => m.clone(),
+            Refusal::Unavailable => "The database is busy, retry later".into(),
         }
     }
 }
@@ -53,6 +56,10 @@ impl From<StoreError> for Refusal {
         match e {
             StoreError::NotFound => Refusal::NotFound,
             StoreError::Invalid(m) => Refusal::Invalid(m),
+            StoreError::Db(d) if crate::db::is_transient(&d) => {
+                tracing::warn!(error = %d, "write failed, database busy");
+                Refusal::Unavailable
+            }
             StoreError::Db(d) => {
                 tracing::error!(error = %d, "write failed");
                 Refusal::Invalid("The item could not be saved".into())
@@ -69,8 +76,7 @@ impl From<diesel::result::Error> for Refusal {
 
 /// One transaction: diesel rolls back when `f` returns an error.
 fn transaction<T>(c: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, Refusal>) -> Result<T, Refusal> {
-    use diesel::Connection;
-    c.transaction(f)
+    c.write_transaction(f)
 }
 
 pub fn add_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, input: Value) -> Result<(i64, String), Refusal> {

@@ -43,10 +43,23 @@ LATER_TABLES = {"ipaddresses"}  # 2026-11-28-000010_inventory
 FK_RE = re.compile(r"^.+_id(_.+)?$")
 
 SQL_TYPES = {
-    "sqlite": {"int": "INTEGER", "str": "TEXT", "dt": "TEXT", "date": "TEXT", "dec": "TEXT", "num": "REAL"},
+    # `text` and `longtext` are GLPI's larger string columns: TEXT too, only the API bounds
+    # differ (src/itemtypes/field.rs).
+    "sqlite": {
+        "int": "INTEGER",
+        "str": "TEXT",
+        "text": "TEXT",
+        "longtext": "TEXT",
+        "dt": "TEXT",
+        "date": "TEXT",
+        "dec": "TEXT",
+        "num": "REAL",
+    },
     "postgres": {
         "int": "INTEGER",
         "str": "TEXT",
+        "text": "TEXT",
+        "longtext": "TEXT",
         "dt": "TIMESTAMP(0)",
         "date": "DATE",
         "dec": "TEXT",

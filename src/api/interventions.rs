@@ -109,6 +109,7 @@ fn refusal(r: Refusal) -> ApiError {
         Refusal::Right => ApiError::Forbidden("you may not log interventions there".into()),
         Refusal::NotFound => ApiError::NotFound("intervention not found".into()),
         Refusal::Invalid(m) => ApiError::Validation(m),
+        Refusal::Unavailable => ApiError::Unavailable,
     }
 }
 
@@ -148,8 +149,7 @@ fn def() -> &'static ItemTypeDef {
 
 /// One transaction: diesel rolls back when `f` returns an error.
 fn transaction<T>(c: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, ApiError>) -> Result<T, ApiError> {
-    use diesel::Connection;
-    c.transaction(f)
+    c.write_transaction(f)
 }
 
 fn rows(c: &mut DbConn, def: &'static ItemTypeDef, column: &str, id: i64) -> Result<Vec<Value>, ApiError> {

@@ -231,6 +231,7 @@ pub async fn create_ticket(
                 Refusal::Right => ApiError::Forbidden("you may not open a ticket for this establishment".into()),
                 Refusal::NotFound => ApiError::NotFound("not found".into()),
                 Refusal::Invalid(m) => ApiError::Validation(m),
+                Refusal::Unavailable => ApiError::Unavailable,
             })?;
             let row = store::get(c, def, id)
                 .map_err(|e| ApiError::Internal(e.into()))?

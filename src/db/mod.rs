@@ -36,6 +36,99 @@ impl DbConn {
             DbConn::Postgres(_) => Backend::Postgres,
         }
     }
+
+    /// A transaction that writes; rolled back when `f` fails. On SQLite it takes the write
+    /// lock when it begins (`BEGIN IMMEDIATE`), waiting up to `busy_timeout` for another
+    /// writer: a deferred transaction that has read, then needs to write while another
+    /// writer committed, fails with SQLITE_BUSY at once (the busy handler is not called,
+    /// as waiting could deadlock). Writers of this process also take turns in arrival order
+    /// (see [`WriterQueue`]). Nested, it is a savepoint of the outer transaction.
+    pub fn write_transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        let DbConn::Sqlite(c) = self else { return self.transaction(f) };
+        if AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?.is_some() {
+            return self.transaction(f);
+        }
+        let _turn = WRITERS.wait_turn();
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+        type Tm = <DbConn as Connection>::TransactionManager;
+        match f(self) {
+            Ok(v) => {
+                Tm::commit_transaction(self)?;
+                Ok(v)
+            }
+            Err(e) => match Tm::rollback_transaction(self) {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+                Err(rollback) => Err(rollback.into()),
+            },
+        }
+    }
+}
+
+/// SQLite writers of this process, served in arrival order. SQLite's busy handler polls (at
+/// most every 100 ms) while a writer that commits item after item (a bulk add) takes the
+/// lock again at once: without a queue, another user's write waits for the whole bulk add
+/// and fails past `busy_timeout`. A process serves one database, so one queue is enough.
+struct WriterQueue {
+    /// (next ticket, ticket being served)
+    tickets: std::sync::Mutex<(u64, u64)>,
+    turn: std::sync::Condvar,
+}
+
+static WRITERS: WriterQueue = WriterQueue { tickets: std::sync::Mutex::new((0, 0)), turn: std::sync::Condvar::new() };
+
+thread_local! {
+    /// Set while this thread's turn lasts: a write on a second connection of the same
+    /// thread must not wait for itself (SQLite's busy_timeout then bounds it).
+    static HOLDS_TURN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// This thread's turn to write; the next writer's begins when it is dropped.
+struct Turn;
+
+impl WriterQueue {
+    fn wait_turn(&'static self) -> Option<Turn> {
+        if HOLDS_TURN.get() {
+            return None;
+        }
+        let mut t = self.tickets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mine = t.0;
+        t.0 += 1;
+        while t.1 != mine {
+            t = self.turn.wait(t).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        HOLDS_TURN.set(true);
+        Some(Turn)
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        WRITERS.tickets.lock().unwrap_or_else(std::sync::PoisonError::into_inner).1 += 1;
+        WRITERS.turn.notify_all();
+        HOLDS_TURN.set(false);
+    }
+}
+
+/// Is this a failure that may pass on a retry: SQLite busy or locked past `busy_timeout`,
+/// a PostgreSQL serialization failure or deadlock, a lost connection? Answered 503 with
+/// `Retry-After`, not as a refused write.
+pub fn is_transient(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+    match e {
+        E::DatabaseError(K::SerializationFailure | K::ClosedConnection, _) => true,
+        E::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("database is locked")
+                || m.contains("database table is locked")
+                || m.contains("deadlock detected")
+        }
+        _ => false,
+    }
 }
 
 /// A parsed database URL.
@@ -246,4 +339,22 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
         tracing::info!(applied, "database migrations applied");
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+
+    fn db(kind: K, message: &str) -> E {
+        E::DatabaseError(kind, Box::new(message.to_string()))
+    }
+
+    #[test]
+    fn busy_serialization_and_lost_connections_are_transient() {
+        assert!(super::is_transient(&db(K::Unknown, "database is locked")));
+        assert!(super::is_transient(&db(K::SerializationFailure, "could not serialize access")));
+        assert!(super::is_transient(&db(K::ClosedConnection, "server closed the connection")));
+        assert!(!super::is_transient(&db(K::UniqueViolation, "UNIQUE constraint failed")));
+        assert!(!super::is_transient(&E::NotFound));
+    }
 }

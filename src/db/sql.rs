@@ -64,6 +64,9 @@ pub fn array_literal(values: &[Val]) -> String {
     out
 }
 
+/// Id lists longer than this are bound as one array parameter instead of one per id.
+const INLINE_IDS_MAX: usize = 500;
+
 /// Placeholder marker in the text until rendering; never part of trusted SQL.
 const MARK: char = '\u{1}';
 
@@ -135,6 +138,34 @@ impl Sql {
                 }
                 self.push(")")
             }
+        }
+    }
+
+    /// Append ` IN (…)` over ids; see [`Sql::id_list`].
+    pub fn in_ids(&mut self, ids: impl IntoIterator<Item = i64>) -> &mut Self {
+        self.push(" IN ").id_list(ids)
+    }
+
+    /// Append a parenthesised id list for `IN`. An empty list is an empty subquery, which
+    /// matches nothing (and `NOT IN` everything): PostgreSQL refuses `IN ()`. A long list
+    /// is bound as one parameter (SQLite allows 32,766 bound values per statement,
+    /// PostgreSQL 65,535), so a page of any size can be read by id.
+    pub fn id_list(&mut self, ids: impl IntoIterator<Item = i64>) -> &mut Self {
+        let ids: Vec<i64> = ids.into_iter().collect();
+        if ids.is_empty() {
+            return self.push("(SELECT 0 WHERE 1 = 0)");
+        }
+        if ids.len() <= INLINE_IDS_MAX {
+            self.push("(");
+            for (i, id) in ids.iter().enumerate() {
+                self.push(if i == 0 { "" } else { ", " }).bind(*id);
+            }
+            return self.push(")");
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        match self.backend {
+            Backend::Postgres => self.push("(SELECT unnest(CAST(").bind(format!("{{{list}}}")).push(" AS BIGINT[])))"),
+            Backend::Sqlite => self.push("(SELECT value FROM json_each(").bind(format!("[{list}]")).push("))"),
         }
     }
 
@@ -238,4 +269,24 @@ struct IntRow {
 struct TextRow {
     #[diesel(sql_type = Text)]
     s: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_lists_never_render_in_empty_parentheses_nor_bind_per_id_past_the_inline_limit() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let mut q = Sql::new(backend);
+            q.push("x").in_ids([]);
+            assert_eq!(q.render(), "x IN (SELECT 0 WHERE 1 = 0)");
+            let mut q = Sql::new(backend);
+            q.push("x").in_ids([1, 2]);
+            assert_eq!(q.binds.len(), 2);
+            let mut q = Sql::new(backend);
+            q.push("x").in_ids(0..100_000);
+            assert_eq!(q.binds.len(), 1);
+        }
+    }
 }

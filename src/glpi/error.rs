@@ -19,6 +19,9 @@ impl std::fmt::Display for GlpiError {
     }
 }
 
+/// Seconds a client should wait after a 503 (the database was busy or unreachable).
+pub const RETRY_AFTER_SECS: u32 = 2;
+
 /// Base URL used in "+doc" messages; GLPI's default `url_base_api`.
 static API_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
@@ -97,6 +100,16 @@ impl GlpiError {
     pub fn too_large() -> Self {
         Self::new(413, "ERROR", "Request body too large", false)
     }
+    /// The database is busy or unreachable; sent with `Retry-After`.
+    pub fn unavailable() -> Self {
+        Self::new(503, "ERROR", "Database unavailable", false)
+    }
+    /// A single write refused: GLPI's 400 with the operation's code (`ERROR_GLPI_ADD`, …),
+    /// or 503 with the same code when the database was busy.
+    pub fn refused(code: &'static str, r: &crate::items::Refusal) -> Self {
+        let status = if matches!(r, crate::items::Refusal::Unavailable) { 503 } else { 400 };
+        Self::new(status, code, r.message(), false)
+    }
     pub fn internal() -> Self {
         Self::new(500, "ERROR_UNKNOWN", "An error occurred during the items search.", true)
     }
@@ -106,8 +119,8 @@ impl From<crate::db::DbError> for GlpiError {
     fn from(e: crate::db::DbError) -> Self {
         tracing::error!(error = %e, "database error");
         match e {
-            crate::db::DbError::Query(_) => GlpiError::internal(),
-            _ => GlpiError::new(503, "ERROR", "Database unavailable", false),
+            crate::db::DbError::Query(q) if !crate::db::is_transient(&q) => GlpiError::internal(),
+            _ => GlpiError::unavailable(),
         }
     }
 }
@@ -137,6 +150,9 @@ impl From<crate::auth::clients::ClientCheckError> for GlpiError {
 impl From<diesel::result::Error> for GlpiError {
     fn from(e: diesel::result::Error) -> Self {
         tracing::error!(error = %e, "database error");
+        if crate::db::is_transient(&e) {
+            return GlpiError::unavailable();
+        }
         GlpiError::internal()
     }
 }
@@ -153,6 +169,10 @@ impl ResponseError for GlpiError {
             }
             (m, _) => m.clone(),
         };
-        super::respond(self.status, &Value::Array(vec![Value::String(self.code.into()), message]))
+        let mut resp = super::respond(self.status, &Value::Array(vec![Value::String(self.code.into()), message]));
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut().insert(actix_web::http::header::RETRY_AFTER, RETRY_AFTER_SECS.into());
+        }
+        resp
     }
 }

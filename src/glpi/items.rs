@@ -507,6 +507,9 @@ async fn list(
             let Some(text) = params::as_str(Some(v)).filter(|t| !t.is_empty()) else { continue };
             match def.column(k) {
                 Some(f) if def.hidden.contains(&f.name) => {}
+                Some(f) if text.contains('\0') => {
+                    return Err(GlpiError::generic(format!("searchText[{}] contains a NUL character", f.name)))
+                }
                 Some(f) => text_filters.push((f.name, text)),
                 None => {
                     return Err(GlpiError::new(
@@ -733,7 +736,7 @@ async fn add(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResult {
                 );
                 Ok(resp)
             }
-            Err(e) => Err(GlpiError::new(400, "ERROR_GLPI_ADD", e.message(), false)),
+            Err(e) => Err(GlpiError::refused("ERROR_GLPI_ADD", e)),
         };
     }
     // GLPI sends one `Link` URL per created item; past a hundred the header outgrows what
@@ -809,7 +812,7 @@ async fn update(ctx: Ctx, s: Session, def: &'static ItemTypeDef, url_id: Option<
                 "the id of the item to update is missing or invalid",
                 false,
             )),
-            Some(Some((_, Err(e)))) => Err(GlpiError::new(400, "ERROR_GLPI_UPDATE", e.message(), false)),
+            Some(Some((_, Err(e)))) => Err(GlpiError::refused("ERROR_GLPI_UPDATE", e)),
         };
     }
     if ok_count == results.len() {
@@ -849,7 +852,7 @@ async fn delete(ctx: Ctx, s: Session, def: &'static ItemTypeDef, url_id: Option<
     if single {
         return match results.first() {
             Some((_, Ok(()))) => ok(&Value::Array(bodies)),
-            Some((_, Err(e))) => Err(GlpiError::new(400, "ERROR_GLPI_DELETE", e.message(), false)),
+            Some((_, Err(e))) => Err(GlpiError::refused("ERROR_GLPI_DELETE", e)),
             None => Err(GlpiError::bad_array()),
         };
     }

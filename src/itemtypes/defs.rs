@@ -1,7 +1,9 @@
 //! One declaration per GLPI itemtype served by Parc. Columns are in GLPI 10.0 table order,
 //! in the notation of `glpi-apirest.md` §7 (see `field.rs`). Sources, best first: §7,
 //! the GLPI 10.0.19 transcripts (key order of real getItem answers), then
-//! `install/mysql/glpi-empty.sql` of GLPI 10.0.
+//! `install/mysql/glpi-empty.sql` of GLPI 10.0. §7 writes every string `str`; here GLPI's
+//! `text` and `longtext` columns (from `glpi-empty.sql`) are written so, to bound input
+//! by the column's size.
 //!
 //! The SQL migrations `migrations/*/2026-11-28-000001_glpi_items` are generated from this
 //! file by `tools/gen_items_sql.py`: edit here, then re-run the script.
@@ -12,7 +14,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Computer",
         table: "computers",
-        fields: "id:int · entities_id:int=0 · name:str? · serial:str? · otherserial:str? · contact:str? · contact_num:str? · users_id_tech:int=0 · groups_id_tech:int=0 · comment:str? · date_mod:dt? · autoupdatesystems_id:int=0 · locations_id:int=0 · networks_id:int=0 · computermodels_id:int=0 · computertypes_id:int=0 · is_template:int=0 · template_name:str? · manufacturers_id:int=0 · is_deleted:int=0 · is_dynamic:int=0 · users_id:int=0 · groups_id:int=0 · states_id:int=0 · ticket_tco:dec?=\"0.0000\" · uuid:str? · date_creation:dt? · is_recursive:int=0 · last_inventory_update:dt? · last_boot:dt?",
+        fields: "id:int · entities_id:int=0 · name:str? · serial:str? · otherserial:str? · contact:str? · contact_num:str? · users_id_tech:int=0 · groups_id_tech:int=0 · comment:text? · date_mod:dt? · autoupdatesystems_id:int=0 · locations_id:int=0 · networks_id:int=0 · computermodels_id:int=0 · computertypes_id:int=0 · is_template:int=0 · template_name:str? · manufacturers_id:int=0 · is_deleted:int=0 · is_dynamic:int=0 · users_id:int=0 · groups_id:int=0 · states_id:int=0 · ticket_tco:dec?=\"0.0000\" · uuid:str? · date_creation:dt? · is_recursive:int=0 · last_inventory_update:dt? · last_boot:dt?",
         right: "computer",
         kind: Kind::Asset,
         parent: Parent::None,
@@ -48,7 +50,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Monitor",
         table: "monitors",
-        fields: "id:int · entities_id:int=0 · name:str? · date_mod:dt? · contact:str? · contact_num:str? · users_id_tech:int=0 · groups_id_tech:int=0 · comment:str? · serial:str? · otherserial:str? · size:dec=\"0.00\" · have_micro:int=0 · have_speaker:int=0 · have_subd:int=0 · have_bnc:int=0 · have_dvi:int=0 · have_pivot:int=0 · have_hdmi:int=0 · have_displayport:int=0 · locations_id:int=0 · monitortypes_id:int=0 · monitormodels_id:int=0 · manufacturers_id:int=0 · is_global:int=0 · is_deleted:int=0 · is_template:int=0 · template_name:str? · users_id:int=0 · groups_id:int=0 · states_id:int=0 · ticket_tco:dec?=\"0.0000\" · is_dynamic:int=0 · autoupdatesystems_id:int=0 · uuid:str? · date_creation:dt? · is_recursive:int=0",
+        fields: "id:int · entities_id:int=0 · name:str? · date_mod:dt? · contact:str? · contact_num:str? · users_id_tech:int=0 · groups_id_tech:int=0 · comment:text? · serial:str? · otherserial:str? · size:dec=\"0.00\" · have_micro:int=0 · have_speaker:int=0 · have_subd:int=0 · have_bnc:int=0 · have_dvi:int=0 · have_pivot:int=0 · have_hdmi:int=0 · have_displayport:int=0 · locations_id:int=0 · monitortypes_id:int=0 · monitormodels_id:int=0 · manufacturers_id:int=0 · is_global:int=0 · is_deleted:int=0 · is_template:int=0 · template_name:str? · users_id:int=0 · groups_id:int=0 · states_id:int=0 · ticket_tco:dec?=\"0.0000\" · is_dynamic:int=0 · autoupdatesystems_id:int=0 · uuid:str? · date_creation:dt? · is_recursive:int=0",
         right: "monitor",
         kind: Kind::Asset,
         parent: Parent::None,
@@ -66,7 +68,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Peripheral",
         table: "peripherals",
-        fields: "id:int · entities_id:int=0 · name:str? · date_mod:dt? · contact:str? · contact_num:str? · users_id_tech:int=0 · groups_id_tech:int=0 · comment:str? · serial:str? · otherserial:str? · locations_id:int=0 · peripheraltypes_id:int=0 · peripheralmodels_id:int=0 · brand:str? · manufacturers_id:int=0 · is_global:int=0 · is_deleted:int=0 · is_template:int=0 · template_name:str? · users_id:int=0 · groups_id:int=0 · states_id:int=0 · ticket_tco:dec?=\"0.0000\" · is_dynamic:int=0 · autoupdatesystems_id:int=0 · uuid:str? · date_creation:dt? · is_recursive:int=0",
+        fields: "id:int · entities_id:int=0 · name:str? · date_mod:dt? · contact:str? · contact_num:str? · users_id_tech:int=0 · groups_id_tech:int=0 · comment:text? · serial:str? · otherserial:str? · locations_id:int=0 · peripheraltypes_id:int=0 · peripheralmodels_id:int=0 · brand:str? · manufacturers_id:int=0 · is_global:int=0 · is_deleted:int=0 · is_template:int=0 · template_name:str? · users_id:int=0 · groups_id:int=0 · states_id:int=0 · ticket_tco:dec?=\"0.0000\" · is_dynamic:int=0 · autoupdatesystems_id:int=0 · uuid:str? · date_creation:dt? · is_recursive:int=0",
         right: "peripheral",
         kind: Kind::Asset,
         parent: Parent::None,
@@ -101,7 +103,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Printer",
         table: "printers",
-        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · name:str? · date_mod:dt? · contact:str? · contact_num:str? · users_id_tech:int=0 · groups_id_tech:int=0 · serial:str? · otherserial:str? · have_serial:int=0 · have_parallel:int=0 · have_usb:int=0 · have_wifi:int=0 · have_ethernet:int=0 · comment:str? · memory_size:str? · locations_id:int=0 · networks_id:int=0 · printertypes_id:int=0 · printermodels_id:int=0 · manufacturers_id:int=0 · is_global:int=0 · is_deleted:int=0 · is_template:int=0 · template_name:str? · init_pages_counter:int=0 · last_pages_counter:int=0 · users_id:int=0 · groups_id:int=0 · states_id:int=0 · ticket_tco:dec?=\"0.0000\" · is_dynamic:int=0 · uuid:str? · date_creation:dt? · sysdescr:str? · last_inventory_update:dt? · snmpcredentials_id:int=0 · autoupdatesystems_id:int=0",
+        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · name:str? · date_mod:dt? · contact:str? · contact_num:str? · users_id_tech:int=0 · groups_id_tech:int=0 · serial:str? · otherserial:str? · have_serial:int=0 · have_parallel:int=0 · have_usb:int=0 · have_wifi:int=0 · have_ethernet:int=0 · comment:text? · memory_size:str? · locations_id:int=0 · networks_id:int=0 · printertypes_id:int=0 · printermodels_id:int=0 · manufacturers_id:int=0 · is_global:int=0 · is_deleted:int=0 · is_template:int=0 · template_name:str? · init_pages_counter:int=0 · last_pages_counter:int=0 · users_id:int=0 · groups_id:int=0 · states_id:int=0 · ticket_tco:dec?=\"0.0000\" · is_dynamic:int=0 · uuid:str? · date_creation:dt? · sysdescr:text? · last_inventory_update:dt? · snmpcredentials_id:int=0 · autoupdatesystems_id:int=0",
         right: "printer",
         kind: Kind::Asset,
         parent: Parent::None,
@@ -136,7 +138,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "NetworkEquipment",
         table: "networkequipments",
-        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · name:str? · ram:int? · serial:str? · otherserial:str? · contact:str? · contact_num:str? · users_id_tech:int=0 · groups_id_tech:int=0 · date_mod:dt? · comment:str? · locations_id:int=0 · networks_id:int=0 · networkequipmenttypes_id:int=0 · networkequipmentmodels_id:int=0 · manufacturers_id:int=0 · is_deleted:int=0 · is_template:int=0 · template_name:str? · users_id:int=0 · groups_id:int=0 · states_id:int=0 · ticket_tco:dec?=\"0.0000\" · is_dynamic:int=0 · uuid:str? · date_creation:dt? · autoupdatesystems_id:int=0 · sysdescr:str? · cpu:int=0 · uptime:str=\"0\" · last_inventory_update:dt? · snmpcredentials_id:int=0",
+        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · name:str? · ram:int? · serial:str? · otherserial:str? · contact:str? · contact_num:str? · users_id_tech:int=0 · groups_id_tech:int=0 · date_mod:dt? · comment:text? · locations_id:int=0 · networks_id:int=0 · networkequipmenttypes_id:int=0 · networkequipmentmodels_id:int=0 · manufacturers_id:int=0 · is_deleted:int=0 · is_template:int=0 · template_name:str? · users_id:int=0 · groups_id:int=0 · states_id:int=0 · ticket_tco:dec?=\"0.0000\" · is_dynamic:int=0 · uuid:str? · date_creation:dt? · autoupdatesystems_id:int=0 · sysdescr:text? · cpu:int=0 · uptime:str=\"0\" · last_inventory_update:dt? · snmpcredentials_id:int=0",
         right: "networking",
         kind: Kind::Asset,
         parent: Parent::None,
@@ -172,7 +174,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Phone",
         table: "phones",
-        fields: "id:int · entities_id:int=0 · name:str? · date_mod:dt? · contact:str? · contact_num:str? · users_id_tech:int=0 · groups_id_tech:int=0 · comment:str? · serial:str? · otherserial:str? · locations_id:int=0 · phonetypes_id:int=0 · phonemodels_id:int=0 · brand:str? · phonepowersupplies_id:int=0 · number_line:str? · have_headset:int=0 · have_hp:int=0 · manufacturers_id:int=0 · is_global:int=0 · is_deleted:int=0 · is_template:int=0 · template_name:str? · users_id:int=0 · groups_id:int=0 · states_id:int=0 · ticket_tco:dec?=\"0.0000\" · is_dynamic:int=0 · autoupdatesystems_id:int=0 · uuid:str? · date_creation:dt? · is_recursive:int=0 · last_inventory_update:dt?",
+        fields: "id:int · entities_id:int=0 · name:str? · date_mod:dt? · contact:str? · contact_num:str? · users_id_tech:int=0 · groups_id_tech:int=0 · comment:text? · serial:str? · otherserial:str? · locations_id:int=0 · phonetypes_id:int=0 · phonemodels_id:int=0 · brand:str? · phonepowersupplies_id:int=0 · number_line:str? · have_headset:int=0 · have_hp:int=0 · manufacturers_id:int=0 · is_global:int=0 · is_deleted:int=0 · is_template:int=0 · template_name:str? · users_id:int=0 · groups_id:int=0 · states_id:int=0 · ticket_tco:dec?=\"0.0000\" · is_dynamic:int=0 · autoupdatesystems_id:int=0 · uuid:str? · date_creation:dt? · is_recursive:int=0 · last_inventory_update:dt?",
         right: "phone",
         kind: Kind::Asset,
         parent: Parent::None,
@@ -216,7 +218,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Software",
         table: "softwares",
-        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · name:str? · comment:str? · locations_id:int=0 · users_id_tech:int=0 · groups_id_tech:int=0 · is_update:int=0 · softwares_id:int=0 · manufacturers_id:int=0 · is_deleted:int=0 · is_template:int=0 · template_name:str? · date_mod:dt? · users_id:int=0 · groups_id:int=0 · ticket_tco:dec?=\"0.0000\" · is_helpdesk_visible:int=1 · softwarecategories_id:int=0 · is_valid:int=1 · date_creation:dt? · pictures:str?",
+        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · name:str? · comment:text? · locations_id:int=0 · users_id_tech:int=0 · groups_id_tech:int=0 · is_update:int=0 · softwares_id:int=0 · manufacturers_id:int=0 · is_deleted:int=0 · is_template:int=0 · template_name:str? · date_mod:dt? · users_id:int=0 · groups_id:int=0 · ticket_tco:dec?=\"0.0000\" · is_helpdesk_visible:int=1 · softwarecategories_id:int=0 · is_valid:int=1 · date_creation:dt? · pictures:text?",
         right: "software",
         kind: Kind::Asset,
         parent: Parent::None,
@@ -233,7 +235,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "SoftwareVersion",
         table: "softwareversions",
-        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · softwares_id:int=0 · states_id:int=0 · name:str? · arch:str? · comment:str? · operatingsystems_id:int=0 · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · softwares_id:int=0 · states_id:int=0 · name:str? · arch:str? · comment:text? · operatingsystems_id:int=0 · date_mod:dt? · date_creation:dt?",
         right: "software",
         kind: Kind::Relation,
         parent: Parent::Fk { column: "softwares_id", itemtype: "Software" },
@@ -253,7 +255,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "SoftwareCategory",
         table: "softwarecategories",
-        fields: "id:int · name:str? · comment:str? · softwarecategories_id:int=0 · completename:str? · level:int=0 · ancestors_cache:str? · sons_cache:str?",
+        fields: "id:int · name:str? · comment:text? · softwarecategories_id:int=0 · completename:text? · level:int=0 · ancestors_cache:longtext? · sons_cache:longtext?",
         right: "dropdown",
         kind: Kind::TreeDropdown,
         parent: Parent::None,
@@ -263,7 +265,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Infocom",
         table: "infocoms",
-        fields: "id:int · items_id:int=0 · itemtype:str! · entities_id:int=0 · is_recursive:int=0 · buy_date:date? · use_date:date? · warranty_duration:int=0 · warranty_info:str? · suppliers_id:int=0 · order_number:str? · delivery_number:str? · immo_number:str? · value:dec=\"0.0000\" · warranty_value:dec=\"0.0000\" · sink_time:int=0 · sink_type:int=0 · sink_coeff:num=0 · comment:str? · bill:str? · budgets_id:int=0 · alert:int=0 · order_date:date? · delivery_date:date? · inventory_date:date? · warranty_date:date? · date_mod:dt? · date_creation:dt? · decommission_date:dt? · businesscriticities_id:int=0",
+        fields: "id:int · items_id:int=0 · itemtype:str! · entities_id:int=0 · is_recursive:int=0 · buy_date:date? · use_date:date? · warranty_duration:int=0 · warranty_info:str? · suppliers_id:int=0 · order_number:str? · delivery_number:str? · immo_number:str? · value:dec=\"0.0000\" · warranty_value:dec=\"0.0000\" · sink_time:int=0 · sink_type:int=0 · sink_coeff:num=0 · comment:text? · bill:str? · budgets_id:int=0 · alert:int=0 · order_date:date? · delivery_date:date? · inventory_date:date? · warranty_date:date? · date_mod:dt? · date_creation:dt? · decommission_date:dt? · businesscriticities_id:int=0",
         right: "infocom",
         kind: Kind::Other,
         parent: Parent::Poly,
@@ -273,7 +275,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "NetworkPort",
         table: "networkports",
-        fields: "id:int · items_id:int=0 · itemtype:str! · entities_id:int=0 · is_recursive:int=0 · logical_number:int=0 · name:str? · instantiation_type:str? · mac:str? · comment:str? · is_deleted:int=0 · is_dynamic:int=0 · date_mod:dt? · date_creation:dt? · ifmtu:int=0 · ifspeed:int=0 · ifinternalstatus:str? · ifconnectionstatus:int=0 · iflastchange:str? · ifinbytes:int=0 · ifinerrors:int=0 · ifoutbytes:int=0 · ifouterrors:int=0 · ifstatus:str? · ifdescr:str? · ifalias:str? · portduplex:str? · trunk:int=0 · lastup:dt?",
+        fields: "id:int · items_id:int=0 · itemtype:str! · entities_id:int=0 · is_recursive:int=0 · logical_number:int=0 · name:str? · instantiation_type:str? · mac:str? · comment:text? · is_deleted:int=0 · is_dynamic:int=0 · date_mod:dt? · date_creation:dt? · ifmtu:int=0 · ifspeed:int=0 · ifinternalstatus:str? · ifconnectionstatus:int=0 · iflastchange:str? · ifinbytes:int=0 · ifinerrors:int=0 · ifoutbytes:int=0 · ifouterrors:int=0 · ifstatus:str? · ifdescr:str? · ifalias:str? · portduplex:str? · trunk:int=0 · lastup:dt?",
         right: "networking",
         kind: Kind::Relation,
         parent: Parent::Poly,
@@ -313,7 +315,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "DeviceProcessor",
         table: "deviceprocessors",
-        fields: "id:int · designation:str? · frequence:int=0 · comment:str? · manufacturers_id:int=0 · frequency_default:int=0 · nbcores_default:int? · nbthreads_default:int? · entities_id:int=0 · is_recursive:int=0 · deviceprocessormodels_id:int? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · designation:str? · frequence:int=0 · comment:text? · manufacturers_id:int=0 · frequency_default:int=0 · nbcores_default:int? · nbthreads_default:int? · entities_id:int=0 · is_recursive:int=0 · deviceprocessormodels_id:int? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -333,7 +335,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "DeviceMemory",
         table: "devicememories",
-        fields: "id:int · designation:str? · frequence:str? · comment:str? · manufacturers_id:int=0 · size_default:int=0 · devicememorytypes_id:int=0 · entities_id:int=0 · is_recursive:int=0 · devicememorymodels_id:int? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · designation:str? · frequence:str? · comment:text? · manufacturers_id:int=0 · size_default:int=0 · devicememorytypes_id:int=0 · entities_id:int=0 · is_recursive:int=0 · devicememorymodels_id:int? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -353,7 +355,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "DeviceFirmwareType",
         table: "devicefirmwaretypes",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -363,7 +365,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "DeviceFirmware",
         table: "devicefirmwares",
-        fields: "id:int · designation:str? · comment:str? · manufacturers_id:int=0 · date:date? · version:str? · devicefirmwaretypes_id:int=0 · entities_id:int=0 · is_recursive:int=0 · devicefirmwaremodels_id:int? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · designation:str? · comment:text? · manufacturers_id:int=0 · date:date? · version:str? · devicefirmwaretypes_id:int=0 · entities_id:int=0 · is_recursive:int=0 · devicefirmwaremodels_id:int? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -403,7 +405,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Ticket",
         table: "tickets",
-        fields: "id:int · entities_id:int=0 · name:str? · date:dt? · closedate:dt? · solvedate:dt? · takeintoaccountdate:dt? · date_mod:dt? · users_id_lastupdater:int=0 · status:int=1 · users_id_recipient:int=0 · requesttypes_id:int=0 · content:str? · urgency:int=1 · impact:int=1 · priority:int=1 · itilcategories_id:int=0 · type:int=1 · global_validation:int=1 · slas_id_ttr:int=0 · slas_id_tto:int=0 · slalevels_id_ttr:int=0 · time_to_resolve:dt? · time_to_own:dt? · begin_waiting_date:dt? · sla_waiting_duration:int=0 · ola_waiting_duration:int=0 · olas_id_tto:int=0 · olas_id_ttr:int=0 · olalevels_id_ttr:int=0 · ola_tto_begin_date:dt? · ola_ttr_begin_date:dt? · internal_time_to_resolve:dt? · internal_time_to_own:dt? · waiting_duration:int=0 · close_delay_stat:int=0 · solve_delay_stat:int=0 · takeintoaccount_delay_stat:int=0 · actiontime:int=0 · is_deleted:int=0 · locations_id:int=0 · validation_percent:int=0 · date_creation:dt?",
+        fields: "id:int · entities_id:int=0 · name:str? · date:dt? · closedate:dt? · solvedate:dt? · takeintoaccountdate:dt? · date_mod:dt? · users_id_lastupdater:int=0 · status:int=1 · users_id_recipient:int=0 · requesttypes_id:int=0 · content:longtext? · urgency:int=1 · impact:int=1 · priority:int=1 · itilcategories_id:int=0 · type:int=1 · global_validation:int=1 · slas_id_ttr:int=0 · slas_id_tto:int=0 · slalevels_id_ttr:int=0 · time_to_resolve:dt? · time_to_own:dt? · begin_waiting_date:dt? · sla_waiting_duration:int=0 · ola_waiting_duration:int=0 · olas_id_tto:int=0 · olas_id_ttr:int=0 · olalevels_id_ttr:int=0 · ola_tto_begin_date:dt? · ola_ttr_begin_date:dt? · internal_time_to_resolve:dt? · internal_time_to_own:dt? · waiting_duration:int=0 · close_delay_stat:int=0 · solve_delay_stat:int=0 · takeintoaccount_delay_stat:int=0 · actiontime:int=0 · is_deleted:int=0 · locations_id:int=0 · validation_percent:int=0 · date_creation:dt?",
         right: "ticket",
         kind: Kind::Other,
         parent: Parent::None,
@@ -456,7 +458,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "ITILFollowup",
         table: "itilfollowups",
-        fields: "id:int · itemtype:str! · items_id:int=0 · date:dt? · users_id:int=0 · users_id_editor:int=0 · content:str? · is_private:int=0 · requesttypes_id:int=0 · date_mod:dt? · date_creation:dt? · timeline_position:int=0 · sourceitems_id:int=0 · sourceof_items_id:int=0",
+        fields: "id:int · itemtype:str! · items_id:int=0 · date:dt? · users_id:int=0 · users_id_editor:int=0 · content:longtext? · is_private:int=0 · requesttypes_id:int=0 · date_mod:dt? · date_creation:dt? · timeline_position:int=0 · sourceitems_id:int=0 · sourceof_items_id:int=0",
         right: "followup",
         kind: Kind::Relation,
         parent: Parent::Poly,
@@ -466,7 +468,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "TicketTask",
         table: "tickettasks",
-        fields: "id:int · uuid:str? · tickets_id:int=0 · taskcategories_id:int=0 · date:dt? · users_id:int=0 · users_id_editor:int=0 · content:str? · is_private:int=0 · actiontime:int=0 · begin:dt? · end:dt? · state:int=1 · users_id_tech:int=0 · groups_id_tech:int=0 · date_mod:dt? · date_creation:dt? · tasktemplates_id:int=0 · timeline_position:int=0 · sourceitems_id:int=0 · sourceof_items_id:int=0",
+        fields: "id:int · uuid:str? · tickets_id:int=0 · taskcategories_id:int=0 · date:dt? · users_id:int=0 · users_id_editor:int=0 · content:longtext? · is_private:int=0 · actiontime:int=0 · begin:dt? · end:dt? · state:int=1 · users_id_tech:int=0 · groups_id_tech:int=0 · date_mod:dt? · date_creation:dt? · tasktemplates_id:int=0 · timeline_position:int=0 · sourceitems_id:int=0 · sourceof_items_id:int=0",
         right: "task",
         kind: Kind::Relation,
         parent: Parent::Fk { column: "tickets_id", itemtype: "Ticket" },
@@ -476,7 +478,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "ITILSolution",
         table: "itilsolutions",
-        fields: "id:int · itemtype:str! · items_id:int=0 · solutiontypes_id:int=0 · solutiontype_name:str? · content:str? · date_creation:dt? · date_mod:dt? · date_approval:dt? · users_id:int=0 · user_name:str? · users_id_editor:int=0 · users_id_approval:int=0 · user_name_approval:str? · status:int=1 · itilfollowups_id:int?",
+        fields: "id:int · itemtype:str! · items_id:int=0 · solutiontypes_id:int=0 · solutiontype_name:str? · content:longtext? · date_creation:dt? · date_mod:dt? · date_approval:dt? · users_id:int=0 · user_name:str? · users_id_editor:int=0 · users_id_approval:int=0 · user_name_approval:str? · status:int=1 · itilfollowups_id:int?",
         right: "ticket",
         kind: Kind::Relation,
         parent: Parent::Poly,
@@ -486,7 +488,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "ITILCategory",
         table: "itilcategories",
-        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · itilcategories_id:int=0 · name:str? · completename:str? · comment:str? · level:int=0 · knowbaseitemcategories_id:int=0 · users_id:int=0 · groups_id:int=0 · code:str? · ancestors_cache:str? · sons_cache:str? · is_helpdeskvisible:int=1 · tickettemplates_id_incident:int=0 · tickettemplates_id_demand:int=0 · changetemplates_id:int=0 · problemtemplates_id:int=0 · is_incident:int=1 · is_request:int=1 · is_problem:int=1 · is_change:int=1 · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · itilcategories_id:int=0 · name:str? · completename:text? · comment:text? · level:int=0 · knowbaseitemcategories_id:int=0 · users_id:int=0 · groups_id:int=0 · code:str? · ancestors_cache:longtext? · sons_cache:longtext? · is_helpdeskvisible:int=1 · tickettemplates_id_incident:int=0 · tickettemplates_id_demand:int=0 · changetemplates_id:int=0 · problemtemplates_id:int=0 · is_incident:int=1 · is_request:int=1 · is_problem:int=1 · is_change:int=1 · date_mod:dt? · date_creation:dt?",
         right: "itilcategory",
         kind: Kind::TreeDropdown,
         parent: Parent::None,
@@ -496,7 +498,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "RequestType",
         table: "requesttypes",
-        fields: "id:int · name:str? · is_helpdesk_default:int=0 · is_followup_default:int=0 · is_mail_default:int=0 · is_mailfollowup_default:int=0 · is_active:int=1 · is_ticketheader:int=1 · is_itilfollowup:int=1 · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · is_helpdesk_default:int=0 · is_followup_default:int=0 · is_mail_default:int=0 · is_mailfollowup_default:int=0 · is_active:int=1 · is_ticketheader:int=1 · is_itilfollowup:int=1 · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -506,7 +508,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "TaskCategory",
         table: "taskcategories",
-        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · taskcategories_id:int=0 · name:str? · completename:str? · comment:str? · level:int=0 · ancestors_cache:str? · sons_cache:str? · is_active:int=1 · is_helpdeskvisible:int=1 · date_mod:dt? · date_creation:dt? · knowbaseitemcategories_id:int=0",
+        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · taskcategories_id:int=0 · name:str? · completename:text? · comment:text? · level:int=0 · ancestors_cache:longtext? · sons_cache:longtext? · is_active:int=1 · is_helpdeskvisible:int=1 · date_mod:dt? · date_creation:dt? · knowbaseitemcategories_id:int=0",
         right: "dropdown",
         kind: Kind::TreeDropdown,
         parent: Parent::None,
@@ -516,7 +518,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "SolutionType",
         table: "solutiontypes",
-        fields: "id:int · name:str? · comment:str? · entities_id:int=0 · is_recursive:int=1 · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · entities_id:int=0 · is_recursive:int=1 · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -526,7 +528,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "User",
         table: "users",
-        fields: "id:int · name:str? · password:str? · password_last_update:dt? · phone:str? · phone2:str? · mobile:str? · realname:str? · firstname:str? · locations_id:int=0 · language:str? · use_mode:int=0 · list_limit:int? · is_active:int=1 · comment:str? · auths_id:int=0 · authtype:int=0 · last_login:dt? · date_mod:dt? · date_sync:dt? · is_deleted:int=0 · profiles_id:int=0 · entities_id:int?=0 · usertitles_id:int=0 · usercategories_id:int=0 · date_format:int? · number_format:int? · names_format:int? · csv_delimiter:str? · is_ids_visible:int? · use_flat_dropdowntree:int? · use_flat_dropdowntree_on_search_result:int? · show_jobs_at_login:int? · priority_1:str? · priority_2:str? · priority_3:str? · priority_4:str? · priority_5:str? · priority_6:str? · followup_private:int? · task_private:int? · default_requesttypes_id:int? · password_forget_token:str? · password_forget_token_date:dt? · user_dn:str? · user_dn_hash:str? · registration_number:str? · show_count_on_tabs:int? · refresh_views:int? · set_default_tech:int? · personal_token:str? · personal_token_date:dt? · api_token:str? · api_token_date:dt? · cookie_token:str? · cookie_token_date:dt? · display_count_on_home:int? · notification_to_myself:int? · duedateok_color:str? · duedatewarning_color:str? · duedatecritical_color:str? · duedatewarning_less:int? · duedatecritical_less:int? · duedatewarning_unit:str? · duedatecritical_unit:str? · display_options:str? · is_deleted_ldap:int=0 · pdffont:str? · picture:str? · begin_date:dt? · end_date:dt? · keep_devices_when_purging_item:int? · privatebookmarkorder:str? · backcreated:int? · task_state:int? · palette:str? · page_layout:str? · fold_menu:int? · fold_search:int? · savedsearches_pinned:str? · timeline_order:str? · itil_layout:str? · richtext_layout:str? · set_default_requester:int? · lock_autolock_mode:int? · lock_directunlock_notification:int? · date_creation:dt? · highcontrast_css:int?=0 · plannings:str? · sync_field:str? · groups_id:int=0 · users_id_supervisor:int=0 · timezone:str? · default_dashboard_central:str? · default_dashboard_assets:str? · default_dashboard_helpdesk:str? · default_dashboard_mini_ticket:str? · default_central_tab:int?=0 · nickname:str? · timeline_action_btn_layout:int? · timeline_date_format:int?",
+        fields: "id:int · name:str? · password:str? · password_last_update:dt? · phone:str? · phone2:str? · mobile:str? · realname:str? · firstname:str? · locations_id:int=0 · language:str? · use_mode:int=0 · list_limit:int? · is_active:int=1 · comment:text? · auths_id:int=0 · authtype:int=0 · last_login:dt? · date_mod:dt? · date_sync:dt? · is_deleted:int=0 · profiles_id:int=0 · entities_id:int?=0 · usertitles_id:int=0 · usercategories_id:int=0 · date_format:int? · number_format:int? · names_format:int? · csv_delimiter:str? · is_ids_visible:int? · use_flat_dropdowntree:int? · use_flat_dropdowntree_on_search_result:int? · show_jobs_at_login:int? · priority_1:str? · priority_2:str? · priority_3:str? · priority_4:str? · priority_5:str? · priority_6:str? · followup_private:int? · task_private:int? · default_requesttypes_id:int? · password_forget_token:str? · password_forget_token_date:dt? · user_dn:text? · user_dn_hash:str? · registration_number:str? · show_count_on_tabs:int? · refresh_views:int? · set_default_tech:int? · personal_token:str? · personal_token_date:dt? · api_token:str? · api_token_date:dt? · cookie_token:str? · cookie_token_date:dt? · display_count_on_home:int? · notification_to_myself:int? · duedateok_color:str? · duedatewarning_color:str? · duedatecritical_color:str? · duedatewarning_less:int? · duedatecritical_less:int? · duedatewarning_unit:str? · duedatecritical_unit:str? · display_options:text? · is_deleted_ldap:int=0 · pdffont:str? · picture:str? · begin_date:dt? · end_date:dt? · keep_devices_when_purging_item:int? · privatebookmarkorder:longtext? · backcreated:int? · task_state:int? · palette:str? · page_layout:str? · fold_menu:int? · fold_search:int? · savedsearches_pinned:text? · timeline_order:str? · itil_layout:text? · richtext_layout:str? · set_default_requester:int? · lock_autolock_mode:int? · lock_directunlock_notification:int? · date_creation:dt? · highcontrast_css:int?=0 · plannings:text? · sync_field:str? · groups_id:int=0 · users_id_supervisor:int=0 · timezone:str? · default_dashboard_central:str? · default_dashboard_assets:str? · default_dashboard_helpdesk:str? · default_dashboard_mini_ticket:str? · default_central_tab:int?=0 · nickname:str? · timeline_action_btn_layout:int? · timeline_date_format:int?",
         right: "user",
         kind: Kind::Other,
         parent: Parent::None,
@@ -553,7 +555,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Group",
         table: "groups",
-        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · name:str? · comment:str? · ldap_field:str? · ldap_value:str? · ldap_group_dn:str? · date_mod:dt? · groups_id:int=0 · completename:str? · level:int=0 · ancestors_cache:str? · sons_cache:str? · is_requester:int=1 · is_watcher:int=1 · is_assign:int=1 · is_task:int=1 · is_notify:int=1 · is_itemgroup:int=1 · is_usergroup:int=1 · is_manager:int=1 · date_creation:dt?",
+        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · name:str? · comment:text? · ldap_field:str? · ldap_value:text? · ldap_group_dn:text? · date_mod:dt? · groups_id:int=0 · completename:text? · level:int=0 · ancestors_cache:longtext? · sons_cache:longtext? · is_requester:int=1 · is_watcher:int=1 · is_assign:int=1 · is_task:int=1 · is_notify:int=1 · is_itemgroup:int=1 · is_usergroup:int=1 · is_manager:int=1 · date_creation:dt?",
         right: "group",
         kind: Kind::TreeDropdown,
         parent: Parent::None,
@@ -573,7 +575,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Profile",
         table: "profiles",
-        fields: "id:int · name:str? · interface:str?=\"helpdesk\" · is_default:int=0 · helpdesk_hardware:int=0 · helpdesk_item_type:str? · ticket_status:str? · date_mod:dt? · comment:str? · problem_status:str? · create_ticket_on_login:int=0 · tickettemplates_id:int=0 · changetemplates_id:int=0 · problemtemplates_id:int=0 · change_status:str? · managed_domainrecordtypes:str? · date_creation:dt?",
+        fields: "id:int · name:str? · interface:str?=\"helpdesk\" · is_default:int=0 · helpdesk_hardware:int=0 · helpdesk_item_type:text? · ticket_status:text? · date_mod:dt? · comment:text? · problem_status:text? · create_ticket_on_login:int=0 · tickettemplates_id:int=0 · changetemplates_id:int=0 · problemtemplates_id:int=0 · change_status:text? · managed_domainrecordtypes:text? · date_creation:dt?",
         right: "profile",
         kind: Kind::Other,
         parent: Parent::None,
@@ -593,7 +595,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Entity",
         table: "entities",
-        fields: "id:int=0 · name:str? · entities_id:int?=0 · completename:str? · comment:str? · level:int=0 · sons_cache:str? · ancestors_cache:str? · registration_number:str? · address:str? · postcode:str? · town:str? · state:str? · country:str? · website:str? · phonenumber:str? · fax:str? · email:str? · admin_email:str? · admin_email_name:str? · from_email:str? · from_email_name:str? · noreply_email:str? · noreply_email_name:str? · replyto_email:str? · replyto_email_name:str? · notification_subject_tag:str? · ldap_dn:str? · tag:str? · authldaps_id:int=0 · mail_domain:str? · entity_ldapfilter:str? · mailing_signature:str? · cartridges_alert_repeat:int=-2 · consumables_alert_repeat:int=-2 · use_licenses_alert:int=-2 · send_licenses_alert_before_delay:int=-2 · use_certificates_alert:int=-2 · send_certificates_alert_before_delay:int=-2 · certificates_alert_repeat_interval:int=-2 · use_contracts_alert:int=-2 · send_contracts_alert_before_delay:int=-2 · use_infocoms_alert:int=-2 · send_infocoms_alert_before_delay:int=-2 · use_reservations_alert:int=-2 · use_domains_alert:int=-2 · send_domains_alert_close_expiries_delay:int=-2 · send_domains_alert_expired_delay:int=-2 · autoclose_delay:int=-2 · autopurge_delay:int=-2 · notclosed_delay:int=-2 · calendars_strategy:int=-2 · calendars_id:int=0 · auto_assign_mode:int=-2 · tickettype:int=-2 · max_closedate:dt? · inquest_config:int=-2 · inquest_rate:int=0 · inquest_delay:int=-10 · inquest_URL:str? · autofill_warranty_date:str=\"-2\" · autofill_use_date:str=\"-2\" · autofill_buy_date:str=\"-2\" · autofill_delivery_date:str=\"-2\" · autofill_order_date:str=\"-2\" · tickettemplates_strategy:int=-2 · tickettemplates_id:int=0 · changetemplates_strategy:int=-2 · changetemplates_id:int=0 · problemtemplates_strategy:int=-2 · problemtemplates_id:int=0 · entities_strategy_software:int=-2 · entities_id_software:int=0 · default_contract_alert:int=-2 · default_infocom_alert:int=-2 · default_cartridges_alarm_threshold:int=-2 · default_consumables_alarm_threshold:int=-2 · delay_send_emails:int=-2 · is_notif_enable_default:int=-2 · inquest_duration:int=0 · date_mod:dt? · date_creation:dt? · autofill_decommission_date:str=\"-2\" · suppliers_as_private:int=-2 · anonymize_support_agents:int=-2 · display_users_initials:int=-2 · contracts_strategy_default:int=-2 · contracts_id_default:int=0 · enable_custom_css:int=-2 · custom_css_code:str? · latitude:str? · longitude:str? · altitude:str? · transfers_strategy:int=-2 · transfers_id:int=0 · agent_base_url:str?",
+        fields: "id:int=0 · name:str? · entities_id:int?=0 · completename:text? · comment:text? · level:int=0 · sons_cache:longtext? · ancestors_cache:longtext? · registration_number:str? · address:text? · postcode:str? · town:str? · state:str? · country:str? · website:str? · phonenumber:str? · fax:str? · email:str? · admin_email:str? · admin_email_name:str? · from_email:str? · from_email_name:str? · noreply_email:str? · noreply_email_name:str? · replyto_email:str? · replyto_email_name:str? · notification_subject_tag:str? · ldap_dn:str? · tag:str? · authldaps_id:int=0 · mail_domain:str? · entity_ldapfilter:text? · mailing_signature:text? · cartridges_alert_repeat:int=-2 · consumables_alert_repeat:int=-2 · use_licenses_alert:int=-2 · send_licenses_alert_before_delay:int=-2 · use_certificates_alert:int=-2 · send_certificates_alert_before_delay:int=-2 · certificates_alert_repeat_interval:int=-2 · use_contracts_alert:int=-2 · send_contracts_alert_before_delay:int=-2 · use_infocoms_alert:int=-2 · send_infocoms_alert_before_delay:int=-2 · use_reservations_alert:int=-2 · use_domains_alert:int=-2 · send_domains_alert_close_expiries_delay:int=-2 · send_domains_alert_expired_delay:int=-2 · autoclose_delay:int=-2 · autopurge_delay:int=-2 · notclosed_delay:int=-2 · calendars_strategy:int=-2 · calendars_id:int=0 · auto_assign_mode:int=-2 · tickettype:int=-2 · max_closedate:dt? · inquest_config:int=-2 · inquest_rate:int=0 · inquest_delay:int=-10 · inquest_URL:str? · autofill_warranty_date:str=\"-2\" · autofill_use_date:str=\"-2\" · autofill_buy_date:str=\"-2\" · autofill_delivery_date:str=\"-2\" · autofill_order_date:str=\"-2\" · tickettemplates_strategy:int=-2 · tickettemplates_id:int=0 · changetemplates_strategy:int=-2 · changetemplates_id:int=0 · problemtemplates_strategy:int=-2 · problemtemplates_id:int=0 · entities_strategy_software:int=-2 · entities_id_software:int=0 · default_contract_alert:int=-2 · default_infocom_alert:int=-2 · default_cartridges_alarm_threshold:int=-2 · default_consumables_alarm_threshold:int=-2 · delay_send_emails:int=-2 · is_notif_enable_default:int=-2 · inquest_duration:int=0 · date_mod:dt? · date_creation:dt? · autofill_decommission_date:str=\"-2\" · suppliers_as_private:int=-2 · anonymize_support_agents:int=-2 · display_users_initials:int=-2 · contracts_strategy_default:int=-2 · contracts_id_default:int=0 · enable_custom_css:int=-2 · custom_css_code:text? · latitude:str? · longitude:str? · altitude:str? · transfers_strategy:int=-2 · transfers_id:int=0 · agent_base_url:str?",
         right: "entity",
         kind: Kind::TreeDropdown,
         parent: Parent::None,
@@ -603,7 +605,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Location",
         table: "locations",
-        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · name:str? · locations_id:int=0 · completename:str? · comment:str? · level:int=0 · ancestors_cache:str? · sons_cache:str? · address:str? · postcode:str? · town:str? · state:str? · country:str? · building:str? · room:str? · latitude:str? · longitude:str? · altitude:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · entities_id:int=0 · is_recursive:int=0 · name:str? · locations_id:int=0 · completename:text? · comment:text? · level:int=0 · ancestors_cache:longtext? · sons_cache:longtext? · address:text? · postcode:str? · town:str? · state:str? · country:str? · building:str? · room:str? · latitude:str? · longitude:str? · altitude:str? · date_mod:dt? · date_creation:dt?",
         right: "location",
         kind: Kind::TreeDropdown,
         parent: Parent::None,
@@ -613,7 +615,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "State",
         table: "states",
-        fields: "id:int · name:str? · entities_id:int=0 · is_recursive:int=0 · comment:str? · states_id:int=0 · completename:str? · level:int=0 · ancestors_cache:str? · sons_cache:str? · is_visible_computer:int=1 · is_visible_monitor:int=1 · is_visible_networkequipment:int=1 · is_visible_peripheral:int=1 · is_visible_phone:int=1 · is_visible_printer:int=1 · is_visible_softwareversion:int=1 · is_visible_softwarelicense:int=1 · is_visible_line:int=1 · is_visible_certificate:int=1 · is_visible_rack:int=1 · is_visible_passivedcequipment:int=1 · is_visible_enclosure:int=1 · is_visible_pdu:int=1 · is_visible_cluster:int=1 · is_visible_contract:int=1 · is_visible_appliance:int=1 · is_visible_databaseinstance:int=1 · is_visible_cable:int=1 · is_visible_unmanaged:int=1 · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · entities_id:int=0 · is_recursive:int=0 · comment:text? · states_id:int=0 · completename:text? · level:int=0 · ancestors_cache:longtext? · sons_cache:longtext? · is_visible_computer:int=1 · is_visible_monitor:int=1 · is_visible_networkequipment:int=1 · is_visible_peripheral:int=1 · is_visible_phone:int=1 · is_visible_printer:int=1 · is_visible_softwareversion:int=1 · is_visible_softwarelicense:int=1 · is_visible_line:int=1 · is_visible_certificate:int=1 · is_visible_rack:int=1 · is_visible_passivedcequipment:int=1 · is_visible_enclosure:int=1 · is_visible_pdu:int=1 · is_visible_cluster:int=1 · is_visible_contract:int=1 · is_visible_appliance:int=1 · is_visible_databaseinstance:int=1 · is_visible_cable:int=1 · is_visible_unmanaged:int=1 · date_mod:dt? · date_creation:dt?",
         right: "state",
         kind: Kind::TreeDropdown,
         parent: Parent::None,
@@ -633,7 +635,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Manufacturer",
         table: "manufacturers",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -643,7 +645,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "ComputerModel",
         table: "computermodels",
-        fields: "id:int · name:str? · comment:str? · product_number:str? · weight:int=0 · required_units:int=1 · depth:num=1 · power_connections:int=0 · power_consumption:int=0 · is_half_rack:int=0 · picture_front:str? · picture_rear:str? · pictures:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · product_number:str? · weight:int=0 · required_units:int=1 · depth:num=1 · power_connections:int=0 · power_consumption:int=0 · is_half_rack:int=0 · picture_front:text? · picture_rear:text? · pictures:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -653,7 +655,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "ComputerType",
         table: "computertypes",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -663,7 +665,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "MonitorModel",
         table: "monitormodels",
-        fields: "id:int · name:str? · comment:str? · product_number:str? · weight:int=0 · required_units:int=1 · depth:num=1 · power_connections:int=0 · power_consumption:int=0 · is_half_rack:int=0 · picture_front:str? · picture_rear:str? · pictures:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · product_number:str? · weight:int=0 · required_units:int=1 · depth:num=1 · power_connections:int=0 · power_consumption:int=0 · is_half_rack:int=0 · picture_front:text? · picture_rear:text? · pictures:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -673,7 +675,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "MonitorType",
         table: "monitortypes",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -683,7 +685,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "PeripheralModel",
         table: "peripheralmodels",
-        fields: "id:int · name:str? · comment:str? · product_number:str? · weight:int=0 · required_units:int=1 · depth:num=1 · power_connections:int=0 · power_consumption:int=0 · is_half_rack:int=0 · picture_front:str? · picture_rear:str? · pictures:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · product_number:str? · weight:int=0 · required_units:int=1 · depth:num=1 · power_connections:int=0 · power_consumption:int=0 · is_half_rack:int=0 · picture_front:text? · picture_rear:text? · pictures:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -693,7 +695,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "PeripheralType",
         table: "peripheraltypes",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -703,7 +705,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "PrinterModel",
         table: "printermodels",
-        fields: "id:int · name:str? · comment:str? · product_number:str? · date_mod:dt? · date_creation:dt? · picture_front:str? · picture_rear:str? · pictures:str?",
+        fields: "id:int · name:str? · comment:text? · product_number:str? · date_mod:dt? · date_creation:dt? · picture_front:text? · picture_rear:text? · pictures:text?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -713,7 +715,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "PrinterType",
         table: "printertypes",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -723,7 +725,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "NetworkEquipmentModel",
         table: "networkequipmentmodels",
-        fields: "id:int · name:str? · comment:str? · product_number:str? · weight:int=0 · required_units:int=1 · depth:num=1 · power_connections:int=0 · power_consumption:int=0 · is_half_rack:int=0 · picture_front:str? · picture_rear:str? · pictures:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · product_number:str? · weight:int=0 · required_units:int=1 · depth:num=1 · power_connections:int=0 · power_consumption:int=0 · is_half_rack:int=0 · picture_front:text? · picture_rear:text? · pictures:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -733,7 +735,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "NetworkEquipmentType",
         table: "networkequipmenttypes",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -743,7 +745,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "PhoneModel",
         table: "phonemodels",
-        fields: "id:int · name:str? · comment:str? · product_number:str? · date_mod:dt? · date_creation:dt? · picture_front:str? · picture_rear:str? · pictures:str?",
+        fields: "id:int · name:str? · comment:text? · product_number:str? · date_mod:dt? · date_creation:dt? · picture_front:text? · picture_rear:text? · pictures:text?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -753,7 +755,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "PhoneType",
         table: "phonetypes",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -763,7 +765,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "PhonePowerSupply",
         table: "phonepowersupplies",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -773,7 +775,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "OperatingSystem",
         table: "operatingsystems",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -783,7 +785,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "OperatingSystemVersion",
         table: "operatingsystemversions",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -793,7 +795,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "OperatingSystemArchitecture",
         table: "operatingsystemarchitectures",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -803,7 +805,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "OperatingSystemServicePack",
         table: "operatingsystemservicepacks",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -813,7 +815,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "OperatingSystemKernel",
         table: "operatingsystemkernels",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -823,7 +825,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "OperatingSystemKernelVersion",
         table: "operatingsystemkernelversions",
-        fields: "id:int · operatingsystemkernels_id:int=0 · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · operatingsystemkernels_id:int=0 · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -833,7 +835,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "OperatingSystemEdition",
         table: "operatingsystemeditions",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -843,7 +845,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Filesystem",
         table: "filesystems",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -853,7 +855,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "AutoUpdateSystem",
         table: "autoupdatesystems",
-        fields: "id:int · name:str? · comment:str?",
+        fields: "id:int · name:str? · comment:text?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -863,7 +865,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "Network",
         table: "networks",
-        fields: "id:int · name:str? · comment:str? · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · name:str? · comment:text? · date_mod:dt? · date_creation:dt?",
         right: "dropdown",
         kind: Kind::Dropdown,
         parent: Parent::None,
@@ -874,7 +876,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "PluginOpticIntervention",
         table: "plugin_optic_interventions",
-        fields: "id:int · entities_id:int=0 · users_id:int=0 · date_begin:dt? · date_end:dt? · travel_duration:int=0 · actions:str? · comment:str? · status:int=1 · date_mod:dt? · date_creation:dt?",
+        fields: "id:int · entities_id:int=0 · users_id:int=0 · date_begin:dt? · date_end:dt? · travel_duration:int=0 · actions:text? · comment:text? · status:int=1 · date_mod:dt? · date_creation:dt?",
         right: "plugin_optic_intervention",
         kind: Kind::Other,
         parent: Parent::None,
@@ -894,7 +896,7 @@ pub static ALL: &[ItemTypeDef] = &[
     ItemTypeDef {
         name: "PluginOpticIntervention_Item",
         table: "plugin_optic_interventions_items",
-        fields: "id:int · plugin_optic_interventions_id:int=0 · itemtype:str! · items_id:int=0 · action:str? · comment:str?",
+        fields: "id:int · plugin_optic_interventions_id:int=0 · itemtype:str! · items_id:int=0 · action:str? · comment:text?",
         right: "plugin_optic_intervention",
         kind: Kind::Relation,
         parent: Parent::Fk { column: "plugin_optic_interventions_id", itemtype: "PluginOpticIntervention" },

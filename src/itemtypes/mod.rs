@@ -9,7 +9,7 @@ mod defs;
 mod field;
 
 pub use defs::ALL;
-pub use field::{Field, FieldType};
+pub use field::{Field, FieldType, StrSize};
 
 pub mod store;
 

@@ -161,14 +161,7 @@ pub fn get_many(conn: &mut DbConn, def: &'static ItemTypeDef, ids: &[i64]) -> St
     }
     let mut sql = Sql::new(conn.backend());
     select_json(&mut sql, &visible_projection(def), |s| {
-        s.ident(def.table).push(" t WHERE t.\"id\" IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                s.push(", ");
-            }
-            s.bind(*id);
-        }
-        s.push(")");
+        s.ident(def.table).push(" t WHERE t.\"id\"").in_ids(ids.iter().copied());
     });
     let mut by_id: std::collections::HashMap<i64, Value> =
         sql.load_json(conn)?.into_iter().filter_map(|r| Some((r.get("id")?.as_i64()?, r))).collect();
@@ -226,6 +219,14 @@ pub fn coerce(def: &ItemTypeDef, field: &super::Field, v: &Value) -> StoreResult
     if let Val::Int(i) = val {
         if i32::try_from(i).is_err() {
             return Err(StoreError::Invalid(format!("Field {} of {} item is out of range: {i}", field.name, def.name)));
+        }
+    }
+    // Strings hold no NUL (PostgreSQL refuses it in text; SQLite would store it) and no
+    // more than their GLPI column (MySQL in strict mode refuses longer values too).
+    if let (FieldType::Str, Val::Text(s)) = (field.ty, &val) {
+        let why = if s.contains('\0') { Some("contains a NUL character".into()) } else { field.size.overflow(s) };
+        if let Some(why) = why {
+            return Err(StoreError::Invalid(format!("Field {} of {} item {why}", field.name, def.name)));
         }
     }
     Ok(val)

@@ -13,6 +13,7 @@ mod reports;
 mod rights;
 mod search;
 mod security_auth;
+mod security_db;
 mod security_writes;
 mod sessions;
 mod tickets;

@@ -81,7 +81,8 @@ fn parse_list(def: &'static ItemTypeDef, v: &Value, depth: usize, leaves: &mut u
         let field = params::as_str(Some(field)).ok_or_else(malformed)?;
         let searchtype = params::as_str(Some(searchtype)).ok_or_else(malformed)?.to_ascii_lowercase();
         let value = params::as_str(Some(value)).unwrap_or_default();
-        if value.len() > MAX_VALUE_LEN {
+        // NUL: PostgreSQL refuses it in text (a 500), SQLite would compare it.
+        if value.len() > MAX_VALUE_LEN || value.contains('\0') {
             return Err(malformed());
         }
         let meta = if params::truthy(c.get("meta")) {

@@ -204,17 +204,7 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
             let cols: Vec<Projected> =
                 exprs.iter().map(|(k, e, ty)| Projected { key: k, alias: "", column: e, ty: *ty }).collect();
             store::select_json(&mut sql, &cols, |q| {
-                q.ident(def.table).push(" t").push(&joins).push(" WHERE t.\"id\" IN (");
-                for (i, id) in ids.iter().enumerate() {
-                    if i > 0 {
-                        q.push(", ");
-                    }
-                    q.bind(*id);
-                }
-                if ids.is_empty() {
-                    q.push("NULL");
-                }
-                q.push(")");
+                q.ident(def.table).push(" t").push(&joins).push(" WHERE t.\"id\"").in_ids(ids.iter().copied());
             });
             let mut by_id: std::collections::HashMap<i64, Value> =
                 sql.load_json(b.c)?.into_iter().filter_map(|r| Some((r.get("__id")?.as_i64()?, r))).collect();
@@ -518,17 +508,7 @@ impl Builder<'_> {
             let id: i64 = value.parse().unwrap_or(-1);
             let ids = self.descendants(target, id)?;
             let e = id_expr.unwrap_or(expr);
-            pos.push(e).push(" IN (");
-            for (i, d) in ids.iter().enumerate() {
-                if i > 0 {
-                    pos.push(", ");
-                }
-                pos.bind(*d);
-            }
-            if ids.is_empty() {
-                pos.push("NULL");
-            }
-            pos.push(")");
+            pos.push(e).in_ids(ids);
         } else if searchtype == "equals" && (id_expr.is_some() && (target.is_some() || opt.datatype == "itemlink")) {
             let e = id_expr.expect("checked");
             match value.parse::<i64>() {
