@@ -7,7 +7,7 @@
 //! cargo bench --bench inventory_load -- --url http://127.0.0.1:8080/ --count 400 --concurrency 8 --prefix run1
 
 use futures_util::StreamExt;
-use parc::inventory::decode::{compress, Encoding};
+use parc::web::agent::decode::{compress, Encoding};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 

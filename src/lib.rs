@@ -2,7 +2,7 @@
 //! lycées. See README.md for the architecture.
 
 pub mod access;
-pub mod api;
+pub mod app;
 pub mod auth;
 pub mod bootstrap;
 pub mod cli;
@@ -11,15 +11,12 @@ pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod entities;
-pub mod error;
-pub mod glpi;
 pub mod interventions;
 pub mod inventory;
 pub mod items;
 pub mod itemtypes;
 pub mod reports;
-pub mod routes;
-pub mod startup;
 pub mod telemetry;
 pub mod tickets;
 pub mod users;
+pub mod web;

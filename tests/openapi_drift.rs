@@ -3,7 +3,7 @@
 
 #[test]
 fn openapi_document_is_up_to_date() {
-    let generated = parc::api::openapi().to_pretty_json().unwrap() + "\n";
+    let generated = parc::web::native::openapi().to_pretty_json().unwrap() + "\n";
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
     if std::env::var_os("UPDATE_OPENAPI").is_some() {
         std::fs::write(path, &generated).unwrap();

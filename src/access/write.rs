@@ -208,7 +208,8 @@ fn new_values(
     let changes = |k: &str| match before {
         None => input.get(k).is_some_and(|v| !v.is_null()),
         Some(b) => {
-            input.contains_key(k) && crate::glpi::params::as_str(input.get(k)) != crate::glpi::params::as_str(b.get(k))
+            input.contains_key(k)
+                && crate::itemtypes::value::as_str(input.get(k)) != crate::itemtypes::value::as_str(b.get(k))
         }
     };
     let merged = |k: &str| input.get(k).or_else(|| before.and_then(|b| b.get(k)));

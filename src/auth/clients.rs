@@ -2,7 +2,7 @@
 //! which app token. Both the GLPI API and the native API apply the same rule.
 
 use super::session::{active_clients, ApiClient};
-use crate::startup::State;
+use crate::app::State;
 use std::net::{IpAddr, Ipv4Addr};
 
 #[derive(Debug, thiserror::Error)]

@@ -10,8 +10,6 @@ use super::Uai;
 use crate::auth::session::{self, Session};
 use crate::db::DbConn;
 use crate::entities::Tree;
-use crate::error::ErrorBody;
-use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use diesel::prelude::*;
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -79,7 +77,7 @@ pub enum CasError {
 }
 
 impl CasError {
-    fn code(&self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
             CasError::NotConfigured => "cas_not_configured",
             CasError::BadTicket => "bad_request",
@@ -90,25 +88,6 @@ impl CasError {
             CasError::NoAccess(_) => "forbidden",
             CasError::Db(_) | CasError::Pool(_) => "unavailable",
         }
-    }
-}
-
-impl ResponseError for CasError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            CasError::NotConfigured | CasError::Db(_) | CasError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
-            CasError::BadTicket => StatusCode::BAD_REQUEST,
-            CasError::Rejected { .. } => StatusCode::UNAUTHORIZED,
-            CasError::Unavailable(_) | CasError::BadResponse => StatusCode::BAD_GATEWAY,
-            CasError::UnknownPerson | CasError::NoAccess(_) => StatusCode::FORBIDDEN,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        if let CasError::Db(e) = self {
-            tracing::error!(error = %e, "CAS sign-on: database error");
-        }
-        HttpResponse::build(self.status_code()).json(ErrorBody { error: self.code(), message: self.to_string() })
     }
 }
 

@@ -13,7 +13,6 @@ pub mod aaf;
 pub mod academies;
 pub mod annuaire;
 pub mod cas;
-pub mod cas_web;
 pub mod cli;
 pub mod repo;
 pub mod sync;

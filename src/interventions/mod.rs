@@ -8,8 +8,8 @@ pub mod paris;
 use crate::auth::session::Session;
 use crate::db::sql::Sql;
 use crate::db::{Backend, DbConn};
-use crate::glpi::params;
 use crate::itemtypes::store::{self, StoreError};
+use crate::itemtypes::value as params;
 use crate::itemtypes::{self, ItemTypeDef};
 use serde_json::{json, Map, Value};
 

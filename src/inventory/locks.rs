@@ -51,7 +51,7 @@ pub fn after_update(
             (col("itemtype"), Val::Text("Computer".into())),
             (col("items_id"), Val::Int(id)),
             (col("field"), Val::Text(field.into())),
-            (col("value"), Val::Text(crate::glpi::params::as_str(before.get(field)).unwrap_or_default())),
+            (col("value"), Val::Text(crate::itemtypes::value::as_str(before.get(field)).unwrap_or_default())),
         ];
         store::insert(c, lock_def, values, actor)?;
     }

@@ -9,14 +9,11 @@
 //! each agent expects (`protocol`, `routes`).
 
 pub mod batch;
-pub mod decode;
 pub mod doc;
 pub mod import;
 pub mod json;
 pub mod locks;
 pub mod model;
-pub mod protocol;
-pub mod routes;
 pub mod routing;
 pub mod rows;
 pub mod schema;
@@ -24,5 +21,3 @@ pub mod sections;
 pub mod software;
 pub mod sync;
 pub mod xml;
-
-pub use routes::{configure, AgentAnswer};

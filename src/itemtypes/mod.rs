@@ -12,6 +12,7 @@ pub use defs::ALL;
 pub use field::{Field, FieldType, StrSize};
 
 pub mod store;
+pub mod value;
 
 /// How rows of an itemtype relate to a parent item (for sub-item routes and scoping).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

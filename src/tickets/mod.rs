@@ -6,8 +6,8 @@ use crate::auth::rights;
 use crate::auth::session::Session;
 use crate::db::sql::Sql;
 use crate::db::DbConn;
-use crate::glpi::params;
 use crate::itemtypes::store::{self, StoreError};
+use crate::itemtypes::value as params;
 use crate::itemtypes::{self, ItemTypeDef};
 use serde_json::{json, Map, Value};
 

@@ -67,7 +67,7 @@ pub fn after_add(
     store::insert(c, pu, values, &s.actor())?;
     if let Some(emails) = input.get("_useremails") {
         let ue = itemtypes::find("UserEmail").expect("declared");
-        let list: Vec<&Value> = crate::glpi::params::as_list(emails);
+        let list: Vec<&Value> = crate::itemtypes::value::as_list(emails);
         for (i, e) in list.into_iter().enumerate() {
             let Some(addr) = e.as_str().filter(|a| !a.is_empty()) else { continue };
             let mut r = Map::new();
@@ -78,7 +78,7 @@ pub fn after_add(
             store::insert(c, ue, values, &s.actor())?;
         }
     }
-    if input.get("_reset_api_token").is_some_and(|v| crate::glpi::params::truthy(Some(v))) {
+    if input.get("_reset_api_token").is_some_and(|v| crate::itemtypes::value::truthy(Some(v))) {
         session::reset_api_token(c, id)?;
     }
     Ok(())
@@ -91,7 +91,7 @@ pub fn after_update(
     id: i64,
     input: &Map<String, Value>,
 ) -> Result<(), StoreError> {
-    if def.name == "User" && input.get("_reset_api_token").is_some_and(|v| crate::glpi::params::truthy(Some(v))) {
+    if def.name == "User" && input.get("_reset_api_token").is_some_and(|v| crate::itemtypes::value::truthy(Some(v))) {
         session::reset_api_token(c, id)?;
     }
     Ok(())

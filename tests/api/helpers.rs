@@ -98,7 +98,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut ServeSettings)) -> TestApp {
         let mut c = pool.pool.get().unwrap();
         parc::bootstrap::ensure_admin(&mut c, "admin", Some(ADMIN_PW)).unwrap();
     }
-    let app = parc::startup::Application::build(settings, pool).expect("build app");
+    let app = parc::app::Application::build(settings, pool).expect("build app");
     let base = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp { base, client: reqwest::Client::new(), db }

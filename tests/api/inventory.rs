@@ -2,7 +2,7 @@
 //! routing by TAG, bad input and concurrency. Bodies are the fixtures the real agents sent.
 
 use crate::helpers::*;
-use parc::inventory::decode::{compress, inflate, Encoding};
+use parc::web::agent::decode::{compress, inflate, Encoding};
 use serde_json::{json, Value};
 
 const ZLIB: &str = "application/x-compress-zlib";

@@ -122,7 +122,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Openapi) => {
-            println!("{}", crate::api::openapi().to_pretty_json()?);
+            println!("{}", crate::web::native::openapi().to_pretty_json()?);
             Ok(())
         }
         Some(Command::User(cmd)) => user(cli.db, cmd),
@@ -170,7 +170,6 @@ impl ServeSettings {
 }
 
 async fn serve(db: DbSettings, settings: ServeSettings) -> anyhow::Result<()> {
-    crate::glpi::error::set_api_url(&settings.api_url);
     let pool_size = db.db_pool_size;
     let db = crate::db::Db::open(&db.database_url, pool_size)?;
     let mut conn = db.pool.get()?;
@@ -185,7 +184,7 @@ async fn serve(db: DbSettings, settings: ServeSettings) -> anyhow::Result<()> {
         crate::bootstrap::AdminCreated::Existing => {}
     }
     drop(conn);
-    let app = crate::startup::Application::build(settings.clone(), db)?;
+    let app = crate::app::Application::build(settings.clone(), db)?;
     tracing::info!(bind = %settings.bind, port = app.port(), "Parc listening");
     app.run_until_stopped().await?;
     Ok(())

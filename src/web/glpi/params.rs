@@ -5,6 +5,8 @@ use serde_json::{Map, Value};
 
 /// Parse a query string the way PHP's `parse_str` does, into nested JSON objects.
 /// Numeric keys stay object keys ("0", "1"): use [`as_list`] to read them as a list.
+pub use crate::itemtypes::value::{as_list, as_str, truthy};
+
 pub fn parse_str(qs: &str) -> Map<String, Value> {
     let mut root = Map::new();
     for pair in qs.split('&').filter(|p| !p.is_empty()) {
@@ -57,42 +59,6 @@ fn insert(map: &mut Map<String, Value>, key: String, path: &[String], val: Value
 fn decode(s: &str) -> String {
     let s = s.replace('+', " ");
     percent_encoding::percent_decode_str(&s).decode_utf8_lossy().into_owned()
-}
-
-/// Read a parameter that PHP would see as a list: a JSON array, or an object with keys.
-pub fn as_list(v: &Value) -> Vec<&Value> {
-    match v {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(o) => {
-            let mut items: Vec<(&String, &Value)> = o.iter().collect();
-            items.sort_by_key(|(k, _)| k.parse::<i64>().unwrap_or(i64::MAX));
-            items.into_iter().map(|(_, v)| v).collect()
-        }
-        Value::Null => vec![],
-        other => vec![other],
-    }
-}
-
-/// PHP truthiness of a parameter value.
-pub fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !(s.is_empty() || s == "0" || s.eq_ignore_ascii_case("false")),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
-    }
-}
-
-/// A parameter as a string (numbers are printed).
-pub fn as_str(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(if *b { "1".into() } else { "0".into() }),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use crate::access::write as policy;
 use crate::auth::session::Session;
 use crate::db::sql::Sql;
 use crate::db::DbConn;
-use crate::glpi::params;
 use crate::itemtypes::store::{self, StoreError};
+use crate::itemtypes::value as params;
 use crate::itemtypes::{self, ItemTypeDef, Kind};
 use serde_json::{json, Map, Value};
 

@@ -1,14 +1,14 @@
 //! Native directory endpoints: establishments (list and detail) and the sync upload.
 
 use super::Caller;
+use crate::app::State;
 use crate::auth::rights;
 use crate::db::sql::Sql;
 use crate::db::DbConn;
 use crate::directory::repo::{establishments as e, EstabData, Establishment};
 use crate::directory::sync::{self, Format, Input, Report};
 use crate::directory::{academies, annuaire, EstabState, Uai};
-use crate::error::ApiError;
-use crate::startup::State;
+use crate::web::error::ApiError;
 use actix_web::web::{Bytes, Json, Path, Query};
 use actix_web::{get, post};
 use diesel::prelude::*;
@@ -125,8 +125,8 @@ fn parse_uai(raw: &str) -> Result<Uai, ApiError> {
 
 /// Establishments visible to the caller (staff: their own), filtered and paginated.
 #[utoipa::path(tag = "directory", params(EstabQuery), security(("bearer" = [])),
-    responses((status = 200, body = EstabPage), (status = 400, body = crate::error::ErrorBody),
-              (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = EstabPage), (status = 400, body = crate::web::error::ErrorBody),
+              (status = 401, body = crate::web::error::ErrorBody), (status = 422, body = crate::web::error::ErrorBody)))]
 #[get("/establishments")]
 pub async fn list_establishments(
     state: State,
@@ -201,8 +201,8 @@ fn count(c: &mut DbConn, table: &str, entity: i64, extra: &str) -> QueryResult<i
 /// One establishment with its counts of assets and open tickets.
 #[utoipa::path(tag = "directory", params(("uai" = String, Path, description = "UAI, e.g. 0750654D")),
     security(("bearer" = [])),
-    responses((status = 200, body = EstablishmentDetail), (status = 400, body = crate::error::ErrorBody),
-              (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = EstablishmentDetail), (status = 400, body = crate::web::error::ErrorBody),
+              (status = 403, body = crate::web::error::ErrorBody), (status = 404, body = crate::web::error::ErrorBody)))]
 #[get("/establishments/{uai}")]
 pub async fn get_establishment(
     state: State,
@@ -255,7 +255,7 @@ pub struct SyncQuery {
 #[utoipa::path(tag = "directory", params(SyncQuery), security(("bearer" = [])),
     request_body(content = String, description = "The file: annuaire CSV or JSON, or AAF XML",
                  content_type = "application/octet-stream"),
-    responses((status = 200, body = Report), (status = 403, body = crate::error::ErrorBody),
+    responses((status = 200, body = Report), (status = 403, body = crate::web::error::ErrorBody),
               (status = 422, body = Report)))]
 #[post("/directory/sync")]
 pub async fn sync_upload(

@@ -10,8 +10,8 @@ pub mod params;
 pub mod search;
 mod session;
 
+use crate::app::State;
 use crate::auth::session::Session;
-use crate::startup::State;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use error::GlpiError;
@@ -121,7 +121,15 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, G
     Ok(body)
 }
 
-async fn dispatch(req: HttpRequest, payload: web::Payload, state: State) -> GlpiResult {
+async fn dispatch(req: HttpRequest, payload: web::Payload, state: State) -> HttpResponse {
+    let settings = state.clone();
+    match answer(req, payload, state).await {
+        Ok(r) => r,
+        Err(e) => e.render(&settings.settings.api_url),
+    }
+}
+
+async fn answer(req: HttpRequest, payload: web::Payload, state: State) -> GlpiResult {
     let limit = state.settings.body_limit;
     let body = read_body(payload, limit).await?;
     let path = req.match_info().unprocessed().to_string();

@@ -23,7 +23,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         license(name = "MIT OR Apache-2.0")
     ),
     modifiers(&BearerAuth),
-    components(schemas(crate::error::ErrorBody))
+    components(schemas(crate::web::error::ErrorBody))
 )]
 pub struct ApiDoc;
 

@@ -4,13 +4,13 @@
 //! FusionInventory 2.6 posts when its server URL has no path), with any trailing path.
 
 use super::decode::{self, DecodeError, Encoding, Hint};
-use super::doc::{self, Doc};
-use super::import::{self, AgentInfo};
-use super::model::Inventory;
 use super::protocol::{Format, Reply};
-use super::rows::ImportError;
-use super::{json, schema, xml};
-use crate::startup::State;
+use crate::app::State;
+use crate::inventory::doc::{self, Doc};
+use crate::inventory::import::{self, AgentInfo};
+use crate::inventory::model::Inventory;
+use crate::inventory::rows::ImportError;
+use crate::inventory::{json, schema, xml};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
@@ -58,7 +58,7 @@ fn legacy_rest(req: &HttpRequest) -> Option<HttpResponse> {
 async fn root_other(req: HttpRequest) -> actix_web::Result<HttpResponse> {
     match legacy_rest(&req) {
         Some(resp) => Ok(resp),
-        None => Ok(crate::routes::not_found(req).await?),
+        None => Ok(crate::web::health::not_found(req).await?),
     }
 }
 
@@ -252,13 +252,16 @@ async fn contact(state: &State, doc: &Doc<'_>, info: AgentInfo) -> Reply {
         .map(|a| a.iter().filter_map(Doc::as_str).map(str::to_string).collect())
         .unwrap_or_default();
     let text = |k: &str| doc.get(k).and_then(Doc::as_str).unwrap_or("").trim().to_string();
-    let inv = super::model::Inventory {
+    let inv = crate::inventory::model::Inventory {
         deviceid: text("deviceid"),
         tag: text("tag"),
         agent_version: text("version"),
         ..Default::default()
     };
-    let saved = state.db.run(move |c| super::rows::write_tx(c, |c| import::upsert_agent(c, &inv, None, &info))).await;
+    let saved = state
+        .db
+        .run(move |c| crate::inventory::rows::write_tx(c, |c| import::upsert_agent(c, &inv, None, &info)))
+        .await;
     if let Err(e) = saved {
         tracing::error!(error = %e, "agent contact not recorded");
         return Reply::json_error(500, "Agent contact could not be recorded");

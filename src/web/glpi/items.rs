@@ -23,7 +23,7 @@ type WriteResult = (i64, Result<(), Refusal>);
 
 pub async fn route(ctx: Ctx, s: Session, resource: &str) -> GlpiResult {
     if resource == "listSearchOptions" || resource == "search" {
-        return crate::glpi::search_route(ctx, s, resource).await;
+        return crate::web::glpi::search_route(ctx, s, resource).await;
     }
     let def = itemtypes::find(resource).ok_or_else(GlpiError::resource_not_found)?;
     // `/Type/:id/SubType[/:sub_id]`. GLPI ignores an invalid sub-type and answers the

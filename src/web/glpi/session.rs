@@ -55,7 +55,7 @@ pub async fn init_session(ctx: Ctx) -> GlpiResult {
 /// A password sign-in. The account is read on a pooled connection, which is released
 /// before argon2 runs; the throttle is consulted first, so refused guesses cost nothing.
 async fn sign_in(
-    state: &crate::startup::State,
+    state: &crate::app::State,
     ip: Option<std::net::IpAddr>,
     app_token: String,
     login: String,
@@ -98,7 +98,7 @@ fn throttled_answer(t: Throttled) -> GlpiResult {
 }
 
 async fn open_session(
-    state: &crate::startup::State,
+    state: &crate::app::State,
     (client, user): (i32, sess::UserRow),
 ) -> Result<(String, Session), GlpiError> {
     let cache = state.db.tree.clone();

@@ -124,7 +124,7 @@ impl ResponseError for ApiError {
             resp.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
         }
         if let ApiError::Unavailable = self {
-            resp.insert_header((actix_web::http::header::RETRY_AFTER, crate::glpi::error::RETRY_AFTER_SECS));
+            resp.insert_header((actix_web::http::header::RETRY_AFTER, crate::web::glpi::error::RETRY_AFTER_SECS));
         }
         resp.json(ErrorBody { error: self.code(), message: self.to_string() })
     }

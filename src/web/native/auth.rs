@@ -1,9 +1,9 @@
 //! Bearer authentication for the native API: a user API token or a GLPI session token,
 //! under the same rights.
 
+use crate::app::State;
 use crate::auth::session::{self, Session};
-use crate::error::ApiError;
-use crate::startup::State;
+use crate::web::error::ApiError;
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use std::future::Future;
 use std::pin::Pin;

@@ -1,7 +1,7 @@
 //! Routes outside the two APIs: liveness, readiness, and the JSON error fallback.
 
-use crate::error::ApiError;
-use crate::startup::State;
+use crate::app::State;
+use crate::web::error::ApiError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::ErrorHandlerResponse;
@@ -45,7 +45,7 @@ pub fn json_errors<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_w
         res.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
             v.starts_with("application/json") || v.starts_with("application/xml") || v.starts_with("application/x-")
         });
-    let agent_answer = res.response().extensions().contains::<crate::inventory::AgentAnswer>();
+    let agent_answer = res.response().extensions().contains::<crate::web::agent::AgentAnswer>();
     if is_json || agent_answer || res.status().is_success() || res.request().path().starts_with("/front/") {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }

@@ -9,21 +9,7 @@ use std::sync::Arc;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 
-/// Shared state of all workers.
-pub struct AppState {
-    pub db: Db,
-    pub settings: ServeSettings,
-    pub sessions: crate::auth::cache::SessionCache,
-    pub clients: crate::auth::cache::ClientCache,
-    pub counts: crate::auth::cache::CountCache,
-    /// Failed sign-ins per login and per address.
-    pub logins: crate::auth::throttle::LoginThrottle,
-    pub session_purge: crate::auth::session::Purge,
-    /// Inventory imports under way.
-    pub inventory: crate::inventory::batch::Imports,
-}
-
-pub type State = web::Data<Arc<AppState>>;
+use super::state::AppState;
 
 pub struct Application {
     port: u16,
@@ -86,24 +72,24 @@ pub fn run(listener: TcpListener, state: Arc<AppState>, workers: Option<usize>) 
     let mut server = HttpServer::new(move || {
         let (app, api) = App::new()
             .into_utoipa_app()
-            .openapi(crate::api::ApiDoc::openapi_base())
-            .configure(crate::api::configure)
+            .openapi(crate::web::native::ApiDoc::openapi_base())
+            .configure(crate::web::native::configure)
             .split_for_parts();
         app.app_data(data.clone())
-            .app_data(crate::error::json_config(limit))
-            .app_data(crate::error::query_config())
-            .app_data(crate::error::path_config())
+            .app_data(crate::web::error::json_config(limit))
+            .app_data(crate::web::error::query_config())
+            .app_data(crate::web::error::path_config())
             .app_data(web::PayloadConfig::new(limit))
-            .service(crate::api::docs(api))
-            .configure(crate::routes::configure)
-            .configure(crate::directory::cas_web::configure)
-            .configure(crate::glpi::configure)
-            .configure(crate::inventory::configure)
-            .default_service(web::to(crate::routes::not_found))
-            .wrap(middleware::ErrorHandlers::new().default_handler(crate::routes::json_errors))
+            .service(crate::web::native::docs(api))
+            .configure(crate::web::health::configure)
+            .configure(crate::web::cas::configure)
+            .configure(crate::web::glpi::configure)
+            .configure(crate::web::agent::configure)
+            .default_service(web::to(crate::web::health::not_found))
+            .wrap(middleware::ErrorHandlers::new().default_handler(crate::web::health::json_errors))
             .wrap(security_headers())
             .wrap(middleware::NormalizePath::new(middleware::TrailingSlash::MergeOnly))
-            .wrap(TracingLogger::<crate::routes::RequestSpan>::new())
+            .wrap(TracingLogger::<crate::web::health::RequestSpan>::new())
     })
     .listen(listener)?
     .shutdown_timeout(30);

@@ -2,9 +2,9 @@
 //! meta criteria), with bounds on size and depth so hostile input cannot blow up.
 
 use super::options::{self, SearchOption};
-use crate::glpi::error::GlpiError;
-use crate::glpi::params;
 use crate::itemtypes::{self, ItemTypeDef};
+use crate::web::glpi::error::GlpiError;
+use crate::web::glpi::params;
 use serde_json::Value;
 
 pub const MAX_DEPTH: usize = 6;

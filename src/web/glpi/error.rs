@@ -22,16 +22,8 @@ impl std::fmt::Display for GlpiError {
 /// Seconds a client should wait after a 503 (the database was busy or unreachable).
 pub const RETRY_AFTER_SECS: u32 = 2;
 
-/// Base URL used in "+doc" messages; GLPI's default `url_base_api`.
-static API_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-pub fn set_api_url(url: &str) {
-    let _ = API_URL.set(url.trim_end_matches('/').to_string());
-}
-
-fn api_url() -> &'static str {
-    API_URL.get().map(String::as_str).unwrap_or("http://localhost/apirest.php")
-}
+/// GLPI's default `url_base_api`, for errors rendered outside a request's settings.
+const DEFAULT_API_URL: &str = "http://localhost/apirest.php";
 
 impl GlpiError {
     pub fn new(status: u16, code: &'static str, message: impl Into<String>, doc: bool) -> Self {
@@ -163,9 +155,17 @@ impl ResponseError for GlpiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        self.render(DEFAULT_API_URL)
+    }
+}
+
+impl GlpiError {
+    /// The answer, with "+doc" messages pointing at `api_url` (the `PARC_API_URL` setting).
+    pub fn render(&self, api_url: &str) -> HttpResponse {
+        let api_url = api_url.trim_end_matches('/');
         let message = match (&self.message, self.doc) {
             (Value::String(s), true) => {
-                Value::String(format!("{s}; view documentation in your browser at {}/#{}", api_url(), self.code))
+                Value::String(format!("{s}; view documentation in your browser at {api_url}/#{}", self.code))
             }
             (m, _) => m.clone(),
         };

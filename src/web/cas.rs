@@ -2,9 +2,10 @@
 //! (ticket validation, answers a Parc session token usable as GLPI `Session-Token` and as
 //! native `Bearer`), `POST /auth/cas/callback` (single-logout back channel).
 
-use super::cas::{self, CasConfig, CasError};
-use crate::startup::State;
-use actix_web::{web, HttpResponse};
+use crate::app::State;
+use crate::directory::cas::{self, CasConfig, CasError};
+use actix_web::web;
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -62,4 +63,25 @@ async fn logout(state: State, form: web::Form<Slo>) -> Result<HttpResponse, CasE
     let ended = state.db.run(move |c| cas::single_logout(c, &ticket).map_err(CasError::from)).await?;
     tracing::info!(ended, "CAS single logout");
     Ok(HttpResponse::Ok().finish())
+}
+
+/// CAS failures in the native API's error format.
+impl ResponseError for CasError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            CasError::NotConfigured | CasError::Db(_) | CasError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            CasError::BadTicket => StatusCode::BAD_REQUEST,
+            CasError::Rejected { .. } => StatusCode::UNAUTHORIZED,
+            CasError::Unavailable(_) | CasError::BadResponse => StatusCode::BAD_GATEWAY,
+            CasError::UnknownPerson | CasError::NoAccess(_) => StatusCode::FORBIDDEN,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let CasError::Db(e) = self {
+            tracing::error!(error = %e, "CAS sign-on: database error");
+        }
+        HttpResponse::build(self.status_code())
+            .json(crate::web::error::ErrorBody { error: self.code(), message: self.to_string() })
+    }
 }
