@@ -81,6 +81,10 @@ pub struct InventorySettings {
         default_value = "serial+uuid,serial,name"
     )]
     pub match_rules: String,
+    /// Largest number of JSON values (or XML elements) in one inventory (more: 413). The
+    /// GLPI Agent fixture of 826 software holds 13,000; each costs ~50 bytes once parsed.
+    #[arg(long = "inventory-max-values", env = "PARC_INVENTORY_MAX_VALUES", default_value_t = 500_000)]
+    pub max_values: usize,
     /// Inventories imported at once; more wait their turn (0: twice the CPU count).
     /// Beyond that, concurrent imports only contend for the same index pages.
     #[arg(long = "inventory-concurrency", env = "PARC_INVENTORY_CONCURRENCY", default_value_t = 0)]
@@ -104,6 +108,7 @@ impl Default for InventorySettings {
             user: None,
             password: None,
             match_rules: "serial+uuid,serial,name".into(),
+            max_values: 500_000,
             concurrency: 0,
         }
     }

@@ -127,6 +127,11 @@ fn too_large(hint: Hint, max: usize) -> Reply {
     Reply::error(format, 413, &format!("Inventory too large: the limit is {max} bytes once decompressed"))
 }
 
+fn too_many(format: Format, max: usize) -> Reply {
+    let what = if format == Format::Json { "values" } else { "elements" };
+    Reply::error(format, 413, &format!("Inventory too large: more than {max} {what}"))
+}
+
 pub async fn agent(req: HttpRequest, mut payload: web::Payload, state: State) -> HttpResponse {
     if req.method() != Method::POST {
         // GLPI: 405 with an empty body on a plain GET of the inventory URL.
@@ -200,8 +205,10 @@ pub async fn agent(req: HttpRequest, mut payload: web::Payload, state: State) ->
 // computers sending at once then each hold only their model while they wait.
 async fn json_request(state: &State, body: Vec<u8>, agent_id: bool, info: AgentInfo) -> Reply {
     let inventory = {
-        let Ok(doc @ Doc::Object(_)) = doc::parse(&body) else {
-            return Reply::json_error(400, "JSON not well formed!");
+        let doc = match doc::parse_bounded(&body, state.settings.inventory.max_values) {
+            Ok(doc @ Doc::Object(_)) => doc,
+            Err(doc::ParseError::TooMany(n)) => return too_many(Format::Json, n),
+            _ => return Reply::json_error(400, "JSON not well formed!"),
         };
         let action = doc.get("action").or_else(|| doc.get("query")).and_then(Doc::as_str).unwrap_or("inventory");
         match action.to_ascii_lowercase().as_str() {
@@ -221,8 +228,9 @@ async fn json_request(state: &State, body: Vec<u8>, agent_id: bool, info: AgentI
 
 async fn xml_request(state: &State, body: Vec<u8>, agent_id: bool, info: AgentInfo) -> Reply {
     let inventory = {
-        let request = match xml::parse(&body) {
+        let request = match xml::parse_bounded(&body, state.settings.inventory.max_values) {
             Ok(r) => r,
+            Err(xml::XmlError::TooMany(n)) => return too_many(Format::Xml, n),
             Err(xml::XmlError::NotWellFormed) => return Reply::xml_error(400, "XML not well formed!"),
             Err(xml::XmlError::Dtd) => {
                 return Reply::xml_error(400, "XML with a DTD or entity declarations is refused")
