@@ -85,10 +85,25 @@ pub struct InventorySettings {
     /// GLPI Agent fixture of 826 software holds 13,000; each costs ~50 bytes once parsed.
     #[arg(long = "inventory-max-values", env = "PARC_INVENTORY_MAX_VALUES", default_value_t = 500_000)]
     pub max_values: usize,
+    /// Whether an inventory may take over a computer created by hand (`is_dynamic` 0) that
+    /// it matches: `never`, or `serial` (by the serial and UUID rules only).
+    #[arg(long = "inventory-link-manual", env = "PARC_INVENTORY_LINK_MANUAL", value_enum, default_value_t = LinkManual::Never)]
+    pub link_manual: LinkManual,
     /// Inventories imported at once; more wait their turn (0: twice the CPU count).
     /// Beyond that, concurrent imports only contend for the same index pages.
     #[arg(long = "inventory-concurrency", env = "PARC_INVENTORY_CONCURRENCY", default_value_t = 0)]
     pub concurrency: usize,
+}
+
+/// `PARC_INVENTORY_LINK_MANUAL`: what GLPI's "Computer import/link" rules decide for a
+/// computer entered by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LinkManual {
+    /// Only inventoried computers are matched; a hand-made one is left alone.
+    #[default]
+    Never,
+    /// A hand-made computer with the same serial (or UUID) becomes the inventoried one.
+    Serial,
 }
 
 impl InventorySettings {
@@ -108,6 +123,7 @@ impl Default for InventorySettings {
             user: None,
             password: None,
             match_rules: "serial+uuid,serial,name".into(),
+            link_manual: LinkManual::Never,
             max_values: 500_000,
             concurrency: 0,
         }
