@@ -17,6 +17,8 @@ pub struct Cli {
     pub log_format: LogFormat,
 }
 
+// Parsed once at start-up: the size of the `Serve` variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP APIs (the default).

@@ -23,6 +23,7 @@ pub mod schema;
 pub mod sections;
 pub mod software;
 pub mod sync;
+pub mod throttle;
 pub mod xml;
 
 pub use routes::{configure, AgentAnswer};

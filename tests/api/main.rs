@@ -12,5 +12,6 @@ mod native;
 mod reports;
 mod rights;
 mod search;
+mod security_inventory;
 mod sessions;
 mod tickets;
