@@ -267,7 +267,7 @@ async fn json_request(state: &State, body: Vec<u8>, agent_id: bool, info: AgentI
 
 async fn xml_request(state: &State, body: Vec<u8>, agent_id: bool, info: AgentInfo) -> Reply {
     let inventory = {
-        let request = match xml::parse_bounded(&body, state.settings.inventory.max_values) {
+        let request = match xml::parse_bounded(&body, state.settings.inventory.max_xml_elements()) {
             Ok(r) => r,
             Err(xml::XmlError::TooMany(n)) => return too_many(Format::Xml, n),
             Err(xml::XmlError::NotWellFormed) => return Reply::xml_error(400, "XML not well formed!"),
