@@ -103,13 +103,58 @@ pub struct InventorySettings {
         default_value = "serial+uuid,serial,name"
     )]
     pub match_rules: String,
+    /// Whether an inventory may take over a computer created by hand (`is_dynamic` 0) that
+    /// it matches: `never`, or `serial` (by the serial and UUID rules only).
+    #[arg(long = "inventory-link-manual", env = "PARC_INVENTORY_LINK_MANUAL", value_enum, default_value_t = LinkManual::Never)]
+    pub link_manual: LinkManual,
+    /// Largest number of JSON values in one inventory (more: 413), and four times the
+    /// number of XML elements. The GLPI Agent fixture of 826 software holds 13,000 values.
+    #[arg(long = "inventory-max-values", env = "PARC_INVENTORY_MAX_VALUES", default_value_t = 500_000)]
+    pub max_values: usize,
+    /// Anonymous agent requests accepted per minute from one address (0: no limit). Applies
+    /// to every request when agent authentication is off, else to the refused ones.
+    #[arg(long = "inventory-anonymous-rate", env = "PARC_INVENTORY_ANONYMOUS_RATE", default_value_t = 120)]
+    pub anonymous_rate: u32,
+    /// Addresses the anonymous rate limit never applies to, comma-separated.
+    #[arg(long = "inventory-rate-exempt", env = "PARC_INVENTORY_RATE_EXEMPT", default_value = "127.0.0.1,::1")]
+    pub rate_exempt: String,
     /// Inventories imported at once; more wait their turn (0: twice the CPU count).
     /// Beyond that, concurrent imports only contend for the same index pages.
     #[arg(long = "inventory-concurrency", env = "PARC_INVENTORY_CONCURRENCY", default_value_t = 0)]
     pub concurrency: usize,
 }
 
+/// `PARC_INVENTORY_LINK_MANUAL`: what GLPI's "Computer import/link" rules decide for a
+/// computer entered by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LinkManual {
+    /// Only inventoried computers are matched; a hand-made one is left alone.
+    #[default]
+    Never,
+    /// A hand-made computer with the same serial (or UUID) becomes the inventoried one.
+    Serial,
+}
+
 impl InventorySettings {
+    /// Both credentials set: agents must authenticate.
+    pub fn auth_required(&self) -> bool {
+        self.user.is_some() && self.password.is_some()
+    }
+
+    /// The start-up warning when anyone reaching the endpoint may submit inventories.
+    pub fn open_endpoint_warning(&self) -> Option<&'static str> {
+        (!self.auth_required()).then_some(
+            "agent authentication is off: anyone who reaches the inventory endpoint can submit inventories \
+             (and create computers); set both PARC_INVENTORY_USER and PARC_INVENTORY_PASSWORD and give them to the agents",
+        )
+    }
+
+    /// An XML element costs about four JSON values once read: its node, then the JSON it is
+    /// converted to, then the document view (≈ 360 bytes against 90, measured).
+    pub fn max_xml_elements(&self) -> usize {
+        self.max_values / 4
+    }
+
     pub fn effective_concurrency(&self) -> usize {
         match self.concurrency {
             0 => 2 * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
@@ -126,6 +171,10 @@ impl Default for InventorySettings {
             user: None,
             password: None,
             match_rules: "serial+uuid,serial,name".into(),
+            link_manual: LinkManual::Never,
+            max_values: 500_000,
+            anonymous_rate: 120,
+            rate_exempt: "127.0.0.1,::1".into(),
             concurrency: 0,
         }
     }
@@ -148,5 +197,20 @@ impl ServeSettings {
             inventory: InventorySettings { max_bytes: 4 * 1024 * 1024, ..InventorySettings::default() },
             login: LoginSettings::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warns_unless_agents_must_authenticate() {
+        let mut s = InventorySettings::default();
+        assert!(s.open_endpoint_warning().unwrap().contains("PARC_INVENTORY_USER"));
+        s.user = Some("agent".into());
+        assert!(s.open_endpoint_warning().is_some(), "a user without a password is no authentication");
+        s.password = Some("pw".into());
+        assert_eq!(s.open_endpoint_warning(), None);
     }
 }

@@ -26,6 +26,12 @@ impl Application {
         let workers = settings.workers;
         let imports = settings.inventory.effective_concurrency();
         let backend = db.backend;
+        let inv = &settings.inventory;
+        let agents = crate::inventory::throttle::Throttle::new(inv.anonymous_rate, &inv.rate_exempt)
+            .map_err(|e| anyhow::anyhow!("PARC_INVENTORY_RATE_EXEMPT: {e}"))?;
+        if let Some(warning) = inv.open_endpoint_warning() {
+            tracing::warn!(rate_per_minute = inv.anonymous_rate, "{warning}");
+        }
         let pool_size = db.pool.max_size() as usize;
         let logins = crate::auth::throttle::LoginThrottle::new(&settings.login);
         let state = Arc::new(AppState {
@@ -37,6 +43,7 @@ impl Application {
             clients: Default::default(),
             counts: Default::default(),
             inventory: crate::inventory::batch::Imports::new(imports, backend, pool_size),
+            agents,
         });
         let server = run(listener, state, workers)?;
         Ok(Application { port, server })

@@ -18,6 +18,8 @@ pub struct AppState {
     pub session_purge: crate::auth::session::Purge,
     /// Inventory imports under way.
     pub inventory: crate::inventory::batch::Imports,
+    /// Rate limit of anonymous agent requests, per address.
+    pub agents: crate::inventory::throttle::Throttle,
 }
 
 pub type State = web::Data<Arc<AppState>>;

@@ -9,7 +9,7 @@ use super::model::{Computer, Inventory};
 use super::rows::{self, opt, ImportError, Result, Tx};
 use super::sections::{self, Asset, AttachedKind};
 use super::sync::{self, Counts};
-use crate::config::InventorySettings;
+use crate::config::{InventorySettings, LinkManual};
 use crate::db::sql::{Sql, Val};
 use crate::db::DbConn;
 use crate::itemtypes::store::{self, Actor};
@@ -100,8 +100,8 @@ fn import_one(
         keys.extend(c.name.iter().map(|s| format!("name:{s}")));
         rows::lock(conn, &keys)?;
         let mut tx = Tx::new(conn);
-        let entity = super::routing::entity_for_tag(&mut tx, &inv.tag, cfg.quarantine_entity)?;
-        let matched = find_computer(&mut tx, c, rules)?;
+        let matched = find_computer(&mut tx, c, rules, cfg.link_manual)?;
+        let entity = target_entity(&mut tx, &inv.tag, matched, cfg)?;
         let (asset, mut summary) = upsert_computer(&mut tx, inv, matched, entity)?;
         upsert_agent(tx.conn, inv, Some((asset.id, asset.entity)), info)?;
         let changed = import_sections(&mut tx, inv, &asset, &mut summary)?;
@@ -115,6 +115,24 @@ fn import_one(
         }
         Ok(Outcome { computer_id: asset.id, entity_id: entity, created: asset.fresh, changed })
     }
+}
+
+/// Where the computer goes. A TAG naming a lycée wins: a computer follows its TAG, hand-made
+/// or not once it is linked (a move between lycées is the agent's to make, as in GLPI). Without
+/// a known TAG a new computer goes to the quarantine and an existing one stays where it is:
+/// a missing TAG says nothing about where a computer belongs.
+fn target_entity(tx: &mut Tx, tag: &str, matched: Option<i64>, cfg: &InventorySettings) -> Result<i64> {
+    if let Some(entity) = super::routing::tagged_entity(tx, tag)? {
+        return Ok(entity);
+    }
+    if let Some(id) = matched {
+        let mut sql = Sql::new(tx.backend());
+        sql.push("SELECT CAST(\"entities_id\" AS BIGINT) AS n FROM \"computers\" WHERE \"id\" = ").bind(id);
+        if let Some(entity) = first_id(tx, &sql)? {
+            return Ok(entity);
+        }
+    }
+    super::routing::quarantine_entity(tx, cfg.quarantine_entity)
 }
 
 fn first_id(tx: &mut Tx, sql: &Sql) -> Result<Option<i64>> {
@@ -131,9 +149,20 @@ fn computers_where(tx: &Tx) -> Sql {
 /// GLPI's default import rules, in the configured order. As in GLPI, an inventory that
 /// has both a serial and a UUID and matches nobody by them is a new computer, even if
 /// another one has the same name.
-fn find_computer(tx: &mut Tx, c: &Computer, rules: &[Rule]) -> Result<Option<i64>> {
+///
+/// A computer entered by hand (`is_dynamic` 0) is a candidate only when
+/// `PARC_INVENTORY_LINK_MANUAL` says so, and then only for the serial and UUID rules.
+/// Otherwise the inventory does not see it and creates a dynamic computer of its own: an
+/// anonymous agent cannot rename, move or fill a hand-made asset by quoting its serial,
+/// and a genuine agent's data is not lost (the duplicate serial shows, and an admin can
+/// allow the link).
+fn find_computer(tx: &mut Tx, c: &Computer, rules: &[Rule], manual: LinkManual) -> Result<Option<i64>> {
     for rule in rules {
         let mut sql = computers_where(tx);
+        let by_serial = matches!(rule, Rule::SerialUuid | Rule::Serial | Rule::Uuid);
+        if manual == LinkManual::Never || !by_serial {
+            sql.push(" AND \"is_dynamic\" = 1");
+        }
         match (rule, &c.serial, &c.uuid) {
             (Rule::SerialUuid, Some(serial), Some(uuid)) => {
                 sql.push(" AND \"serial\" = ").bind(serial.clone());

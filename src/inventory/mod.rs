@@ -20,4 +20,5 @@ pub mod schema;
 pub mod sections;
 pub mod software;
 pub mod sync;
+pub mod throttle;
 pub mod xml;

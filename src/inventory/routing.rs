@@ -1,6 +1,7 @@
 //! Which lycée a computer belongs to: the agent's TAG carries the establishment's UAI,
-//! matched against the entities' inventory tag. An unknown or missing TAG goes to the
-//! quarantine entity, never to a guessed lycée.
+//! matched against the entities' inventory tag. A new computer with an unknown or missing
+//! TAG goes to the quarantine entity, never to a guessed lycée; an existing one stays
+//! where it is (see `import::target_entity`).
 
 use super::rows::{self, Result, Tx};
 use crate::db::sql::{Sql, Val};
@@ -12,22 +13,21 @@ pub fn normalize_uai(tag: &str) -> String {
     tag.trim().to_uppercase()
 }
 
-pub fn entity_for_tag(tx: &mut Tx, tag: &str, quarantine: Option<i64>) -> Result<i64> {
+/// The entity whose inventory tag is this UAI, if any.
+pub fn tagged_entity(tx: &mut Tx, tag: &str) -> Result<Option<i64>> {
     let uai = normalize_uai(tag);
-    if !uai.is_empty() {
-        let mut sql = Sql::new(tx.backend());
-        sql.push("SELECT CAST(\"id\" AS BIGINT) AS n FROM \"entities\" WHERE UPPER(TRIM(\"tag\")) = ")
-            .bind(uai)
-            .push(" ORDER BY \"id\" LIMIT 1");
-        if let Some(id) = sql.load_ints(tx.conn)?.into_iter().next() {
-            return Ok(id);
-        }
+    if uai.is_empty() {
+        return Ok(None);
     }
-    quarantine_entity(tx, quarantine)
+    let mut sql = Sql::new(tx.backend());
+    sql.push("SELECT CAST(\"id\" AS BIGINT) AS n FROM \"entities\" WHERE UPPER(TRIM(\"tag\")) = ")
+        .bind(uai)
+        .push(" ORDER BY \"id\" LIMIT 1");
+    Ok(sql.load_ints(tx.conn)?.into_iter().next())
 }
 
 /// The configured quarantine entity, else "Quarantaine" under the root (created once).
-fn quarantine_entity(tx: &mut Tx, configured: Option<i64>) -> Result<i64> {
+pub fn quarantine_entity(tx: &mut Tx, configured: Option<i64>) -> Result<i64> {
     if let Some(id) = configured {
         return Ok(id);
     }

@@ -15,6 +15,9 @@ pub enum XmlError {
     NotWellFormed,
     /// A DTD or a custom entity: refused, never expanded.
     Dtd,
+    /// More elements than allowed: a tree of millions of empty elements would cost
+    /// far more memory than the body itself.
+    TooMany(usize),
 }
 
 /// An element: lower-cased name, its text, its child elements in order.
@@ -37,6 +40,20 @@ pub struct XmlRequest {
 const MAX_DEPTH: usize = 32;
 
 pub fn parse(body: &[u8]) -> Result<XmlRequest, XmlError> {
+    parse_bounded(body, usize::MAX)
+}
+
+/// [`parse`], refusing a document of more than `max_elements` elements.
+pub fn parse_bounded(body: &[u8], max_elements: usize) -> Result<XmlRequest, XmlError> {
+    let mut elements = 0usize;
+    let mut count = || {
+        elements += 1;
+        if elements > max_elements {
+            Err(XmlError::TooMany(max_elements))
+        } else {
+            Ok(())
+        }
+    };
     let text = std::str::from_utf8(body).map_err(|_| XmlError::NotWellFormed)?;
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(true);
@@ -44,12 +61,14 @@ pub fn parse(body: &[u8]) -> Result<XmlRequest, XmlError> {
     loop {
         match reader.read_event().map_err(|_| XmlError::NotWellFormed)? {
             Event::Start(e) => {
+                count()?;
                 if stack.len() > MAX_DEPTH {
                     return Err(XmlError::NotWellFormed);
                 }
                 stack.push(Node { name: e.name().as_ref().to_ascii_lowercase(), ..Node::default() });
             }
             Event::Empty(e) => {
+                count()?;
                 let node = Node { name: e.name().as_ref().to_ascii_lowercase(), ..Node::default() };
                 stack.last_mut().ok_or(XmlError::NotWellFormed)?.children.push(node);
             }
@@ -325,6 +344,9 @@ mod tests {
         for junk in [&b"this is neither JSON nor XML\n"[..], b"", b"<REQUEST><QUERY>", b"<a/><b/>", b"\xff\xfe<"] {
             assert_eq!(parse(junk).unwrap_err(), XmlError::NotWellFormed, "{junk:?}");
         }
+        let many = format!("<REQUEST>{}</REQUEST>", "<SOFTWARES/>".repeat(11));
+        assert_eq!(parse_bounded(many.as_bytes(), 10).unwrap_err(), XmlError::TooMany(10));
+        assert!(parse_bounded(many.as_bytes(), 12).is_ok());
         let r = parse(b"<REQUEST><DEVICEID>a&amp;b&#x41;</DEVICEID></REQUEST>").unwrap();
         assert_eq!(r.deviceid, "a&bA");
         assert_eq!(r.query, "INVENTORY");

@@ -14,6 +14,7 @@ mod rights;
 mod search;
 mod security_auth;
 mod security_db;
+mod security_inventory;
 mod security_writes;
 mod sessions;
 mod tickets;

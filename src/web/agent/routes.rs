@@ -62,11 +62,19 @@ async fn root_other(req: HttpRequest) -> actix_web::Result<HttpResponse> {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    /// No credentials configured: everyone is anonymous.
+    Open,
+    Valid,
+    Refused,
+}
+
 /// Authorization: Basic, when `PARC_INVENTORY_USER` and `PARC_INVENTORY_PASSWORD` are set.
-fn authorized(req: &HttpRequest, cfg: &crate::config::InventorySettings) -> bool {
+fn authorized(req: &HttpRequest, cfg: &crate::config::InventorySettings) -> Auth {
     use base64::Engine;
     use sha2::Digest;
-    let (Some(user), Some(password)) = (&cfg.user, &cfg.password) else { return true };
+    let (Some(user), Some(password)) = (&cfg.user, &cfg.password) else { return Auth::Open };
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -77,7 +85,29 @@ fn authorized(req: &HttpRequest, cfg: &crate::config::InventorySettings) -> bool
     // Compare digests: equal length, no early exit on the first differing byte.
     let expected = sha2::Sha256::digest(format!("{user}:{password}").as_bytes());
     let got = sha2::Sha256::digest(&given);
-    expected.iter().zip(got.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    if expected.iter().zip(got.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0 {
+        Auth::Valid
+    } else {
+        Auth::Refused
+    }
+}
+
+/// 429 for an anonymous request over its address's rate, in the protocol the agent
+/// speaks: a GLPI Agent (its header, or a JSON body) reads JSON, FusionInventory XML.
+/// Decided before the body is read, so a flood costs no inflating or parsing.
+fn throttled(req: &HttpRequest, state: &State, hint: Hint, echo: &Echo) -> Option<HttpResponse> {
+    let ip = req.peer_addr()?.ip();
+    let limited = state.agents.hit(ip).err()?;
+    let secs = limited.wait.as_secs() + 1;
+    if limited.first {
+        tracing::warn!(client = %ip, retry_after = secs, "anonymous agent requests over the rate limit: refused");
+    }
+    let json = hint == Hint::Json || req.headers().contains_key("GLPI-Agent-ID");
+    let format = if json { Format::Json } else { Format::Xml };
+    let msg = format!("Too many inventories from this address, retry in {secs} s");
+    let mut resp = echo.respond(Reply::error(format, 429, &msg));
+    resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+    Some(resp)
 }
 
 /// How to answer: the request's compression and the headers GLPI echoes.
@@ -127,6 +157,11 @@ fn too_large(hint: Hint, max: usize) -> Reply {
     Reply::error(format, 413, &format!("Inventory too large: the limit is {max} bytes once decompressed"))
 }
 
+fn too_many(format: Format, max: usize) -> Reply {
+    let what = if format == Format::Json { "values" } else { "elements" };
+    Reply::error(format, 413, &format!("Inventory too large: more than {max} {what}"))
+}
+
 pub async fn agent(req: HttpRequest, mut payload: web::Payload, state: State) -> HttpResponse {
     if req.method() != Method::POST {
         // GLPI: 405 with an empty body on a plain GET of the inventory URL.
@@ -134,16 +169,25 @@ pub async fn agent(req: HttpRequest, mut payload: web::Payload, state: State) ->
             .unwrap_or_else(|| mark(HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, "POST")).finish()));
     }
     let cfg = &state.settings.inventory;
-    if !authorized(&req, cfg) {
+    let auth = authorized(&req, cfg);
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let mut echo = Echo::new(&req, &content_type);
+    let classified = decode::classify(&content_type);
+    if auth != Auth::Valid {
+        let (enc, hint) = classified.as_ref().copied().unwrap_or((Encoding::Identity, Hint::Guess));
+        echo.enc = enc;
+        if let Some(resp) = throttled(&req, &state, hint, &echo) {
+            return resp;
+        }
+    }
+    if auth == Auth::Refused {
         return mark(
             HttpResponse::Unauthorized()
                 .insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"GLPI inventory\""))
                 .finish(),
         );
     }
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let mut echo = Echo::new(&req, &content_type);
-    let (announced, hint) = match decode::classify(&content_type) {
+    let (announced, hint) = match classified {
         Ok(c) => c,
         Err(_) => {
             return mark(
@@ -200,8 +244,10 @@ pub async fn agent(req: HttpRequest, mut payload: web::Payload, state: State) ->
 // computers sending at once then each hold only their model while they wait.
 async fn json_request(state: &State, body: Vec<u8>, agent_id: bool, info: AgentInfo) -> Reply {
     let inventory = {
-        let Ok(doc @ Doc::Object(_)) = doc::parse(&body) else {
-            return Reply::json_error(400, "JSON not well formed!");
+        let doc = match doc::parse_bounded(&body, state.settings.inventory.max_values) {
+            Ok(doc @ Doc::Object(_)) => doc,
+            Err(doc::ParseError::TooMany(n)) => return too_many(Format::Json, n),
+            _ => return Reply::json_error(400, "JSON not well formed!"),
         };
         let action = doc.get("action").or_else(|| doc.get("query")).and_then(Doc::as_str).unwrap_or("inventory");
         match action.to_ascii_lowercase().as_str() {
@@ -221,8 +267,9 @@ async fn json_request(state: &State, body: Vec<u8>, agent_id: bool, info: AgentI
 
 async fn xml_request(state: &State, body: Vec<u8>, agent_id: bool, info: AgentInfo) -> Reply {
     let inventory = {
-        let request = match xml::parse(&body) {
+        let request = match xml::parse_bounded(&body, state.settings.inventory.max_xml_elements()) {
             Ok(r) => r,
+            Err(xml::XmlError::TooMany(n)) => return too_many(Format::Xml, n),
             Err(xml::XmlError::NotWellFormed) => return Reply::xml_error(400, "XML not well formed!"),
             Err(xml::XmlError::Dtd) => {
                 return Reply::xml_error(400, "XML with a DTD or entity declarations is refused")
