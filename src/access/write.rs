@@ -234,7 +234,7 @@ fn new_values(
         match itemtypes::find(ty) {
             Some(pdef) => linked(c, s, pdef, id, def.parent == Parent::Poly)?,
             None if before.is_none() && def.parent == Parent::Poly => {
-                return Err(Refusal::Invalid(format!("Unknown itemtype '{}'", ty.chars().take(40).collect::<String>())))
+                return Err(Refusal::Invalid(format!("Unknown itemtype '{}'", crate::itemtypes::value::preview(ty))))
             }
             None => {}
         }

@@ -39,3 +39,8 @@ pub fn as_str(v: Option<&Value>) -> Option<String> {
         _ => None,
     }
 }
+
+/// The first 40 characters of a value echoed in an error message.
+pub fn preview(s: &str) -> String {
+    s.chars().take(40).collect()
+}

@@ -81,6 +81,17 @@ impl From<crate::auth::clients::ClientCheckError> for ApiError {
     }
 }
 
+impl From<crate::itemtypes::store::StoreError> for ApiError {
+    fn from(e: crate::itemtypes::store::StoreError) -> Self {
+        use crate::itemtypes::store::StoreError as S;
+        match e {
+            S::NotFound => ApiError::NotFound("not found".into()),
+            S::Invalid(m) => ApiError::Validation(m),
+            S::Db(d) => d.into(),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind as K, Error as E};

@@ -7,8 +7,10 @@ use crate::access::{self, Op};
 use crate::auth::session::Session;
 use crate::db::sql::Sql;
 use crate::db::{Backend, DbConn};
+use crate::items::read::{self, Trash};
 use crate::items::{add_one, delete_one, update_one, Refusal};
 use crate::itemtypes::store::{self, StoreError};
+use crate::itemtypes::value::preview as truncate;
 use crate::itemtypes::{self, fk_target, FieldType, ItemTypeDef};
 use actix_web::http::{Method, StatusCode};
 use actix_web::HttpResponse;
@@ -54,10 +56,6 @@ fn parse_id(s: &str) -> Result<i64, GlpiError> {
         Ok(_) => Err(GlpiError::item_not_found()),
         Err(_) => Err(GlpiError::generic(format!("Bad id '{}': it must be a positive integer", truncate(s)))),
     }
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(40).collect()
 }
 
 /// Options of getItem / getItems that shape each row.
@@ -465,7 +463,7 @@ pub fn like_pattern(text: &str) -> String {
         Some(rest) => (true, rest),
         None => (false, body),
     };
-    let escaped = body.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = crate::db::sql::escape_like(body);
     format!("{}{}{}", if start { "" } else { "%" }, escaped, if end { "" } else { "%" })
 }
 
@@ -537,8 +535,8 @@ async fn list(
                     return Err(GlpiError::right_missing());
                 }
             }
-            let filters = |q: &mut Sql| -> Result<(), GlpiError> {
-                q.push(" WHERE 1=1");
+            let trash = trash.map_or(Trash::Any, Trash::Only);
+            let where_sql = read::scoped_where(c.backend(), &s, def, trash, false, |q| -> Result<(), GlpiError> {
                 if let Some((pdef, pid)) = parent {
                     let fk = format!("{}_id", pdef.table);
                     if def.has(&fk) {
@@ -552,16 +550,12 @@ async fn list(
                         return Err(GlpiError::parent_not_found());
                     }
                 }
-                if let Some(t) = trash {
-                    q.push(" AND t.\"is_deleted\" = ").bind(t);
-                }
                 for (col, text) in &text_filters {
                     q.push(" AND ");
                     push_like(q, "t", col, like_pattern(text));
                 }
-                access::push_scope(q, &s, def, "t");
                 Ok(())
-            };
+            })?;
             // Plain lists (no filter but the scope) reuse a total counted within two seconds.
             let plain = parent.is_none() && text_filters.is_empty();
             let key = format!("{}|{:?}|{}|{:?}|{}", def.name, trash, s.all_entities, s.active, s.users_id());
@@ -569,10 +563,7 @@ async fn list(
             let total = match cached {
                 Some(n) => n,
                 None => {
-                    let mut count = Sql::new(c.backend());
-                    count.push("SELECT COUNT(*) AS n FROM ").ident(def.table).push(" t");
-                    filters(&mut count)?;
-                    let n = count.load_ints(c)?.first().copied().unwrap_or(0);
+                    let n = read::count(c, def, &where_sql)?;
                     if plain {
                         st.counts.put(key, n);
                     }
@@ -583,15 +574,11 @@ async fn list(
                 return Err(GlpiError::range_exceed(total));
             }
             // Page ids first (an index-only walk even for deep offsets), then the rows.
-            let mut ids_sql = Sql::new(c.backend());
-            ids_sql.push("SELECT CAST(t.\"id\" AS BIGINT) AS n FROM ").ident(def.table).push(" t");
-            filters(&mut ids_sql)?;
-            ids_sql.push(" ORDER BY ").col("t", sort_col).push(if desc { " DESC" } else { " ASC" });
+            let mut order = format!("t.\"{sort_col}\" {}", if desc { "DESC" } else { "ASC" });
             if sort_col != "id" {
-                ids_sql.push(", t.\"id\" ASC");
+                order.push_str(", t.\"id\" ASC");
             }
-            ids_sql.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(start);
-            let ids = ids_sql.load_ints(c)?;
+            let ids = read::page_ids(c, def, "", &where_sql, &order, limit, start)?;
             let rows = store::get_many(c, def, &ids).map_err(store_err)?;
             let rows = rows
                 .into_iter()
@@ -657,7 +644,8 @@ fn list_response(
     if total > 0 {
         h.insert(
             actix_web::http::header::CONTENT_RANGE,
-            actix_web::http::header::HeaderValue::from_str(&format!("{start}-{header_end}/{total}")).expect("ascii"),
+            actix_web::http::header::HeaderValue::from_str(&read::content_range(start, header_end, total))
+                .expect("ascii"),
         );
     }
     resp

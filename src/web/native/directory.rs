@@ -99,7 +99,7 @@ impl Filters {
             q = q.filter(e::state.eq(v));
         }
         if let Some(v) = &self.q {
-            let pat = format!("%{}%", v.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            let pat = format!("%{}%", crate::db::sql::escape_like(&v.to_lowercase()));
             q = q.filter(
                 lower(e::name)
                     .like(pat.clone())

@@ -3,8 +3,8 @@
 use super::Caller;
 use crate::access::{self, Op};
 use crate::app::State;
-use crate::db::sql::Sql;
 use crate::directory::{tickets, Uai};
+use crate::items::read::{self, Trash};
 use crate::itemtypes::{self, store, ItemTypeDef};
 use crate::web::error::ApiError;
 use actix_web::web::{Json, Path, Query};
@@ -64,27 +64,15 @@ async fn list_in(
                 Some(u) => Some(tickets::entity_of(c, u)?.unwrap_or(-1)),
                 None => None,
             };
-            let filters = |q: &mut Sql| {
-                q.push(" WHERE 1=1");
-                if def.has("is_deleted") {
-                    q.push(" AND t.\"is_deleted\" = 0");
-                }
+            let where_sql = read::scoped_where(c.backend(), &s, def, Trash::Only(0), false, |q| {
                 if let Some(e) = entity {
                     q.push(" AND t.\"entities_id\" = ").bind(e);
                 }
-                access::push_scope(q, &s, def, "t");
-            };
-            let mut count = Sql::new(c.backend());
-            count.push("SELECT COUNT(*) AS n FROM ").ident(def.table).push(" t");
-            filters(&mut count);
-            let total = count.load_ints(c)?.first().copied().unwrap_or(0);
-            let mut sql = Sql::new(c.backend());
-            store::select_json(&mut sql, &store::visible_projection(def), |q| {
-                q.ident(def.table).push(" t");
-                filters(q);
-                q.push(" ORDER BY t.\"id\" LIMIT ").bind(page.limit).push(" OFFSET ").bind(page.offset);
-            });
-            let mut rows = sql.load_json(c)?;
+                Ok::<(), ApiError>(())
+            })?;
+            let total = read::count(c, def, &where_sql)?;
+            let ids = read::page_ids(c, def, "", &where_sql, "t.\"id\"", page.limit, page.offset)?;
+            let mut rows = store::get_many(c, def, &ids)?;
             if def.name == "Ticket" {
                 tickets::decorate(c, &mut rows)?;
             }

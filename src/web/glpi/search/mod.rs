@@ -14,9 +14,12 @@ use super::error::GlpiError;
 use super::{ok, params, respond, Ctx, GlpiResult};
 use crate::access::{self, Op};
 use crate::auth::session::Session;
+use crate::db::sql::escape_like;
 use crate::db::sql::Sql;
 use crate::db::{Backend, DbConn};
+use crate::items::read::{self, Trash};
 use crate::itemtypes::store::{self, Projected};
+use crate::itemtypes::value::preview as truncate;
 use crate::itemtypes::{FieldType, ItemTypeDef};
 use criteria::Node;
 use options::{ManyLink, Resolved, SearchOption};
@@ -129,15 +132,8 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
             add_meta_columns(&nodes, uid_cols, &mut columns);
 
             let mut b = Builder { c, main_table: def.table, s: &s, tree: &tree };
-            let mut where_sql = Sql::new(b.c.backend());
-            where_sql.push(" WHERE 1=1");
-            if def.has("is_deleted") {
-                where_sql.push(" AND t.\"is_deleted\" = ").bind(trash);
-            }
-            if def.has("is_template") {
-                where_sql.push(" AND t.\"is_template\" = 0");
-            }
-            access::push_scope(&mut where_sql, &s, def, "t");
+            let mut where_sql =
+                read::scoped_where(b.c.backend(), &s, def, Trash::Only(trash), true, |_| Ok::<(), GlpiError>(()))?;
             if !nodes.is_empty() {
                 let mut crit = Sql::new(b.c.backend());
                 b.nodes(&mut crit, def, &nodes)?;
@@ -148,10 +144,7 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
                 }
             }
 
-            let mut count = Sql::new(b.c.backend());
-            count.push("SELECT COUNT(*) AS n FROM ").ident(def.table).push(" t");
-            count.append(where_sql.clone());
-            let total = count.load_ints(b.c)?.first().copied().unwrap_or(0);
+            let total = read::count(b.c, def, &where_sql)?;
             if start > total {
                 return Err(GlpiError::range_exceed(total));
             }
@@ -194,12 +187,7 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
 
             // The page's ids first (joins only for sorting), then its cells by id: deep
             // offsets and costly display columns never touch more than one page of rows.
-            let mut ids_q = Sql::new(b.c.backend());
-            ids_q.push("SELECT CAST(t.\"id\" AS BIGINT) AS n FROM ").ident(def.table).push(" t").push(&joins);
-            ids_q.append(where_sql.clone());
-            ids_q.push(" ORDER BY ").push(&order_by.join(", "));
-            ids_q.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(start);
-            let ids = ids_q.load_ints(b.c)?;
+            let ids = read::page_ids(b.c, def, &joins, &where_sql, &order_by.join(", "), limit, start)?;
             let mut sql = Sql::new(b.c.backend());
             let cols: Vec<Projected> =
                 exprs.iter().map(|(k, e, ty)| Projected { key: k, alias: "", column: e, ty: *ty }).collect();
@@ -235,7 +223,7 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
     let count = if with_indexes { data_idx.len() } else { data_list.len() } as i64;
     let range_end = if total == 0 { -1 } else { (start + count - 1).max(start).min(total - 1) };
     let range_end = if count == 0 && total > 0 { start - 1 } else { range_end };
-    let content_range = format!("{start}-{range_end}/{total}");
+    let content_range = read::content_range(start, range_end, total);
     let mut body = Map::new();
     body.insert("totalcount".into(), json!(total));
     body.insert("count".into(), json!(count));
@@ -744,14 +732,6 @@ impl Builder<'_> {
         sql.push(")");
         Ok(())
     }
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(40).collect()
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// Asset tables with an FTS5 trigram index on SQLite (see the search_indexes migration).
