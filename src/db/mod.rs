@@ -4,6 +4,7 @@
 //! `&mut DbConn` and is synchronous; handlers reach it through [`Db::run`], which moves
 //! the work to actix's blocking pool and keeps the request's tracing span.
 
+pub mod bulk;
 pub mod guard;
 pub mod schema;
 pub mod sql;

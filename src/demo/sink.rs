@@ -70,12 +70,12 @@ impl Sink for DbSink<'_> {
                 }
             }
         }
-        let per_row = cols.len() + 2;
-        let chunk = (30_000 / per_row).max(1);
-        let backend = self.conn.backend();
+        let mut names: Vec<&'static str> = vec!["id"];
+        names.extend(cols.iter().map(|f| f.name));
         let mut values: Vec<Vec<Val>> = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let mut v = Vec::with_capacity(cols.len());
+        for (id, r) in ids.iter().zip(&rows) {
+            let mut v = Vec::with_capacity(names.len());
+            v.push(Val::Int(*id));
             for f in &cols {
                 v.push(match r.get(f.name) {
                     Some(x) => store::coerce(def, f, x).map_err(|e| anyhow::anyhow!("{e}"))?,
@@ -85,24 +85,7 @@ impl Sink for DbSink<'_> {
             values.push(v);
         }
         self.conn.transaction::<_, anyhow::Error, _>(|conn| {
-            for (batch_ids, batch) in ids.chunks(chunk).zip(values.chunks(chunk)) {
-                let mut sql = Sql::new(backend);
-                sql.push("INSERT INTO ").ident(def.table).push(" (\"id\", \"guid\"");
-                for f in &cols {
-                    sql.push(", ").ident(f.name);
-                }
-                sql.push(") VALUES ");
-                for (i, (id, row)) in batch_ids.iter().zip(batch).enumerate() {
-                    sql.push(if i == 0 { "(" } else { ", (" });
-                    sql.bind(*id).push(", ").bind(crate::itemtypes::store::new_guid());
-                    for (f, v) in cols.iter().zip(row) {
-                        sql.push(", ");
-                        store::push_value(&mut sql, f.ty, v.clone());
-                    }
-                    sql.push(")");
-                }
-                sql.execute(conn)?;
-            }
+            crate::db::bulk::insert(conn, def.table, &names, &values, false)?;
             Ok(())
         })?;
         Ok(ids)

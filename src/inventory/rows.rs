@@ -2,6 +2,7 @@
 //! inserts without per-row change-log entries, and find-or-create of dictionary rows
 //! (manufacturers, models, OS names, device models, …).
 
+use crate::db::bulk;
 use crate::db::sql::{array_literal, Sql, Val};
 use crate::db::{Backend, DbConn, DbError};
 use crate::itemtypes::store::{self, Projected};
@@ -64,7 +65,11 @@ pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) 
         (Err(_), DbConn::Postgres(c)) => AnsiTransactionManager::rollback_transaction(c),
     };
     match (out, end) {
-        (Ok(v), Ok(())) => Ok(v),
+        (Ok(v), Ok(())) => {
+            // Once committed: a total counted meanwhile must not outlive the import.
+            bulk::wrote();
+            Ok(v)
+        }
         (Ok(_), Err(e)) => Err(e.into()),
         (Err(e), _) => Err(e),
     }
@@ -208,99 +213,16 @@ fn field_type(table: &str, col: &str) -> FieldType {
 pub fn insert_returning(conn: &mut DbConn, table: &'static str, cols: &[(&'static str, Val)]) -> Result<i64> {
     let names: Vec<&'static str> = cols.iter().map(|(c, _)| *c).collect();
     let row: Vec<Val> = cols.iter().map(|(_, v)| v.clone()).collect();
-    let mut sql = insert_sql(conn.backend(), table, &names, std::slice::from_ref(&row));
-    sql.push(" RETURNING CAST(\"id\" AS BIGINT) AS n");
-    sql.load_ints(conn)?.into_iter().next().ok_or_else(|| ImportError::Internal(format!("no id for {table}")))
+    bulk::insert(conn, table, &names, std::slice::from_ref(&row), true)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ImportError::Internal(format!("no id for {table}")))
 }
 
-/// Insert many rows with the same columns, in statements of bounded size.
+/// Insert many rows with the same columns (no change-log rows: the import is one event).
 pub fn insert_many(conn: &mut DbConn, table: &'static str, cols: &[&'static str], rows: &[Vec<Val>]) -> Result<()> {
-    if conn.backend() == Backend::Postgres && rows.len() > 1 {
-        insert_unnest(table, cols, rows).execute(conn)?;
-        return Ok(());
-    }
-    // Stay well under SQLite's 32766 bound parameters.
-    let per = (20_000 / (cols.len() + 3)).max(1);
-    for chunk in rows.chunks(per) {
-        insert_sql(conn.backend(), table, cols, chunk).execute(conn)?;
-    }
+    bulk::insert(conn, table, cols, rows, false)?;
     Ok(())
-}
-
-/// PostgreSQL: `INSERT … SELECT … FROM unnest(<one array per column>)`. A first inventory
-/// inserts ~830 software installations at once; as one array per column the statement
-/// is parsed and planned in constant time, where a VALUES list of 5,000 parameters cost
-/// more than the insert itself.
-fn insert_unnest(table: &'static str, cols: &[&'static str], rows: &[Vec<Val>]) -> Sql {
-    let mut sql = Sql::new(Backend::Postgres);
-    sql.push("INSERT INTO ").ident(table).push(" (\"guid\"");
-    let dates: Vec<&str> = insert_dates(table, cols);
-    for c in cols.iter().chain(&dates) {
-        sql.push(", ").ident(c);
-    }
-    sql.push(") SELECT u.c0");
-    for (i, c) in cols.iter().enumerate() {
-        // The column's declared type (an all-NULL column must still be cast to it); the
-        // values' own type for columns no itemtype declares.
-        let declared = itemtypes::by_table(table).and_then(|d| d.column(c)).map(|f| f.ty);
-        let first = rows.iter().filter_map(|r| r.get(i)).find(|v| **v != Val::Null);
-        let ty = match (declared, first) {
-            (Some(FieldType::Int), _) | (None, Some(Val::Int(_))) => "BIGINT",
-            (Some(FieldType::Num), _) | (None, Some(Val::Float(_))) => "DOUBLE PRECISION",
-            (Some(FieldType::DateTime), _) => "TIMESTAMP",
-            (Some(FieldType::Date), _) => "DATE",
-            _ => "TEXT",
-        };
-        sql.push(&format!(", CAST(u.c{} AS {ty})", i + 1));
-    }
-    let now = store::now();
-    for _ in &dates {
-        sql.push(", ");
-        store::push_value(&mut sql, FieldType::DateTime, Val::Text(now.clone()));
-    }
-    sql.push(" FROM unnest(CAST(");
-    let guids: Vec<Val> = rows.iter().map(|_| Val::Text(crate::itemtypes::store::new_guid())).collect();
-    sql.bind(array_literal(&guids)).push(" AS TEXT[])");
-    for i in 0..cols.len() {
-        let column: Vec<Val> = rows.iter().map(|r| r.get(i).cloned().unwrap_or(Val::Null)).collect();
-        sql.push(", CAST(").bind(array_literal(&column)).push(" AS TEXT[])");
-    }
-    sql.push(") AS u(c0");
-    for i in 0..cols.len() {
-        sql.push(&format!(", c{}", i + 1));
-    }
-    sql.push(")");
-    sql
-}
-
-/// The creation dates a table has and the caller did not set.
-fn insert_dates(table: &str, cols: &[&'static str]) -> Vec<&'static str> {
-    let def = itemtypes::by_table(table);
-    ["date_creation", "date_mod"].into_iter().filter(|d| def.is_some_and(|t| t.has(d)) && !cols.contains(d)).collect()
-}
-
-fn insert_sql(backend: Backend, table: &'static str, cols: &[&'static str], rows: &[Vec<Val>]) -> Sql {
-    let dates = insert_dates(table, cols);
-    let now = store::now();
-    let mut sql = Sql::new(backend);
-    sql.push("INSERT INTO ").ident(table).push(" (\"guid\"");
-    for c in cols.iter().chain(&dates) {
-        sql.push(", ").ident(c);
-    }
-    sql.push(") VALUES ");
-    for (i, row) in rows.iter().enumerate() {
-        sql.push(if i == 0 { "(" } else { ", (" }).bind(crate::itemtypes::store::new_guid());
-        for (c, v) in cols.iter().zip(row) {
-            sql.push(", ");
-            store::push_value(&mut sql, field_type(table, c), v.clone());
-        }
-        for _ in &dates {
-            sql.push(", ");
-            store::push_value(&mut sql, FieldType::DateTime, Val::Text(now.clone()));
-        }
-        sql.push(")");
-    }
-    sql
 }
 
 /// `UPDATE table SET … WHERE id = ?`; also bumps `date_mod` when the table has it.

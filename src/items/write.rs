@@ -76,7 +76,10 @@ impl From<diesel::result::Error> for Refusal {
 
 /// One transaction: diesel rolls back when `f` returns an error.
 fn transaction<T>(c: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, Refusal>) -> Result<T, Refusal> {
-    c.write_transaction(f)
+    let out = c.write_transaction(f);
+    // Once committed: a total counted while the write ran must not be kept.
+    crate::db::bulk::wrote();
+    out
 }
 
 pub fn add_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, input: Value) -> Result<(i64, String), Refusal> {

@@ -34,16 +34,8 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Bumped on every row written through the store in this process (counts caches check it).
-static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-pub fn writes() -> u64 {
-    WRITES.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-fn wrote() {
-    WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-}
+pub use crate::db::bulk::writes;
+use crate::db::bulk::wrote;
 
 pub fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
@@ -332,38 +324,16 @@ pub fn insert_many(
     if rows.iter().any(|r| r.len() != columns.len() || r.iter().zip(&columns).any(|((f, _), c)| f.name != *c)) {
         return Err(StoreError::Invalid("rows inserted together must set the same columns".into()));
     }
-    // Stay under the bound-parameter limits (SQLite 32766, PostgreSQL 65535); a log row
-    // binds 9 values.
-    let per_statement = (30_000 / (columns.len() + 1)).clamp(1, 3_000);
-    let mut ids = Vec::with_capacity(rows.len());
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(per_statement).collect();
-        let count = chunk.len();
-        let mut sql = Sql::new(conn.backend());
-        sql.push("INSERT INTO ").ident(def.table).push(" (\"guid\"");
-        for c in &columns {
-            sql.push(", ").ident(c);
-        }
-        sql.push(") VALUES ");
-        for (i, values) in chunk.into_iter().enumerate() {
-            sql.push(if i > 0 { ", (" } else { "(" }).bind(new_guid());
-            for (f, v) in values {
-                sql.push(", ");
-                push_value(&mut sql, f.ty, v);
-            }
-            sql.push(")");
-        }
-        sql.push(" RETURNING CAST(\"id\" AS BIGINT) AS n");
-        // RETURNING order is unspecified, but ids are drawn in VALUES order on both backends.
-        let mut new_ids = sql.load_ints(conn)?;
-        new_ids.sort_unstable();
-        if new_ids.len() != count {
-            return Err(StoreError::NotFound);
-        }
+    let values: Vec<Vec<Val>> = rows.into_iter().map(|r| r.into_iter().map(|(_, v)| v).collect()).collect();
+    let ids = crate::db::bulk::insert(conn, def.table, &columns, &values, true)?;
+    if ids.len() != values.len() {
+        return Err(StoreError::NotFound);
+    }
+    // Each creation is logged; a log row binds 9 values.
+    for chunk in ids.chunks(3_000) {
         let mut log = Sql::new(conn.backend());
         log.push(LOG_INSERT);
-        for (i, id) in new_ids.iter().enumerate() {
+        for (i, id) in chunk.iter().enumerate() {
             log.push(if i > 0 { ", " } else { "" });
             let row = LogRow {
                 itemtype: def.name,
@@ -377,7 +347,6 @@ pub fn insert_many(
             push_log_row(&mut log, &row, actor);
         }
         log.execute(conn)?;
-        ids.extend(new_ids);
     }
     wrote();
     Ok(ids)

@@ -511,3 +511,17 @@ async fn fields_changed_by_hand_are_locked_against_the_inventory() {
     assert_eq!(send_inventory(&app, &next).await.status, 200);
     assert_eq!(computer_with(&app, &t, id).await["name"], original["name"]);
 }
+
+#[actix_web::test]
+async fn a_list_total_is_right_right_after_an_inventory_import() {
+    let app = spawn_app().await;
+    let t = app.admin().await;
+    app.add(&t, "Computer", json!({"name": "hand-made"})).await;
+    let total = |r: &Resp| r.header("content-range").unwrap_or_default();
+    // A plain list total is cached a little while; an import must drop it at once.
+    assert_eq!(total(&app.get("/Computer?range=0-0", &t).await), "0-0/1");
+    let r = send_inventory(&app, &fixture_json("glpi-agent-inventory.json")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app.get("/Computer?range=0-0", &t).await;
+    assert_eq!(total(&r), "0-0/2", "{}", r.text);
+}
