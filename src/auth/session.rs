@@ -476,6 +476,13 @@ pub fn entity_names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<EntityNam
         .load(conn)
 }
 
+/// A profile's name; empty when it has none or does not exist.
+pub fn profile_name(conn: &mut DbConn, id: i64) -> QueryResult<String> {
+    let name: Option<Option<String>> =
+        profiles::table.select(profiles::name).filter(profiles::id.eq(id as i32)).first(conn).optional()?;
+    Ok(name.flatten().unwrap_or_default())
+}
+
 /// A session that is not stored: for native API calls authenticated by a user API token.
 pub fn transient(conn: &mut DbConn, user: &UserRow, tree: &Tree) -> Result<Session, AuthError> {
     let assigned = assignments(conn, user.id as i64)?;

@@ -465,7 +465,7 @@ pub fn like_pattern(text: &str) -> String {
         Some(rest) => (true, rest),
         None => (false, body),
     };
-    let escaped = body.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = crate::db::sql::escape_like(body);
     format!("{}{}{}", if start { "" } else { "%" }, escaped, if end { "" } else { "%" })
 }
 

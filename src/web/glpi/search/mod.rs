@@ -14,7 +14,7 @@ use super::error::GlpiError;
 use super::{ok, params, respond, Ctx, GlpiResult};
 use crate::access::{self, Op};
 use crate::auth::session::Session;
-use crate::db::sql::Sql;
+use crate::db::sql::{escape_like, Sql};
 use crate::db::{Backend, DbConn};
 use crate::itemtypes::store::{self, Projected};
 use crate::itemtypes::{FieldType, ItemTypeDef};
@@ -748,10 +748,6 @@ impl Builder<'_> {
 
 fn truncate(s: &str) -> String {
     s.chars().take(40).collect()
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// Asset tables with an FTS5 trigram index on SQLite (see the search_indexes migration).
