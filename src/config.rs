@@ -2,6 +2,13 @@
 //! The defaults need nothing: an SQLite file next to where Parc runs, loopback bind, human logs.
 
 use clap::{Args, ValueEnum};
+use secrecy::SecretString;
+
+/// clap value parser for credentials: the value goes straight into a `SecretString`, so
+/// the settings' `Debug` shows `[REDACTED]` instead of it.
+pub fn secret(s: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(s))
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum LogFormat {
@@ -13,8 +20,10 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct DbSettings {
     /// Database URL: `sqlite://FILE` (created on first start) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "PARC_DATABASE_URL", default_value = "sqlite://parc.db", global = true)]
-    pub database_url: String,
+    /// A secret: a PostgreSQL URL may carry a password.
+    #[arg(long, env = "PARC_DATABASE_URL", default_value = "sqlite://parc.db", global = true,
+          hide_env_values = true, value_parser = secret)]
+    pub database_url: SecretString,
     /// Maximum pooled database connections.
     #[arg(long, env = "PARC_DB_POOL_SIZE", default_value_t = 16, global = true)]
     pub db_pool_size: u32,
@@ -29,8 +38,8 @@ pub struct ServeSettings {
     #[arg(long, env = "PARC_ADMIN_LOGIN", default_value = "admin")]
     pub admin_login: String,
     /// Password of the super-admin created on first start; generated and printed once if unset.
-    #[arg(long, env = "PARC_ADMIN_PASSWORD", hide_env_values = true)]
-    pub admin_password: Option<String>,
+    #[arg(long, env = "PARC_ADMIN_PASSWORD", hide_env_values = true, value_parser = secret)]
+    pub admin_password: Option<SecretString>,
     /// Idle time after which an API session expires, in seconds.
     #[arg(long, env = "PARC_SESSION_IDLE_SECS", default_value_t = 3600)]
     pub session_idle_secs: i64,
@@ -93,8 +102,8 @@ pub struct InventorySettings {
     #[arg(long = "inventory-user", env = "PARC_INVENTORY_USER")]
     pub user: Option<String>,
     /// HTTP Basic password required from agents, with `PARC_INVENTORY_USER`.
-    #[arg(long = "inventory-password", env = "PARC_INVENTORY_PASSWORD", hide_env_values = true)]
-    pub password: Option<String>,
+    #[arg(long = "inventory-password", env = "PARC_INVENTORY_PASSWORD", hide_env_values = true, value_parser = secret)]
+    pub password: Option<SecretString>,
     /// Ordered rules matching an incoming computer to an existing one, comma-separated,
     /// among `serial+uuid`, `serial`, `uuid`, `mac`, `name` (GLPI's defaults).
     #[arg(
@@ -186,7 +195,7 @@ impl ServeSettings {
         ServeSettings {
             bind: "127.0.0.1:0".into(),
             admin_login: "admin".into(),
-            admin_password: Some(admin_password.into()),
+            admin_password: Some(SecretString::from(admin_password)),
             session_idle_secs: 3600,
             body_limit: 1024 * 1024,
             workers: Some(2),
@@ -212,5 +221,17 @@ mod tests {
         assert!(s.open_endpoint_warning().is_some(), "a user without a password is no authentication");
         s.password = Some("pw".into());
         assert_eq!(s.open_endpoint_warning(), None);
+    }
+
+    #[test]
+    fn debug_never_prints_credentials() {
+        let mut s = ServeSettings::for_tests("admin-pw-7f3e");
+        s.inventory.password = Some(secret("agent-pw-91c2").unwrap());
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("admin-pw-7f3e") && !shown.contains("agent-pw-91c2"), "{shown}");
+        let url = "postgres://parc:db-pw-5d0a@db/parc";
+        let db = DbSettings { database_url: secret(url).unwrap(), db_pool_size: 4 };
+        assert!(!format!("{db:?}").contains("db-pw-5d0a"));
+        assert!(!format!("{:?}", crate::db::DbUrl::parse(url).unwrap()).contains("db-pw-5d0a"));
     }
 }

@@ -7,14 +7,34 @@ use crate::db::schema::{apiclients, entities, profilerights, profiles, profiles_
 use crate::db::DbConn;
 use crate::entities::Tree;
 use diesel::prelude::*;
+use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeSet;
+
+/// A stored credential hash (argon2 password hash, API token digest). Less sensitive
+/// than the secret itself, but still kept out of `Debug` and so out of logs.
+#[derive(Debug, Clone, Default)]
+pub struct StoredHash(Option<SecretString>);
+
+impl From<Option<String>> for StoredHash {
+    fn from(v: Option<String>) -> Self {
+        StoredHash(v.map(SecretString::from))
+    }
+}
+
+impl StoredHash {
+    pub fn expose(&self) -> Option<&str> {
+        self.0.as_ref().map(|h| h.expose_secret())
+    }
+}
 
 #[derive(Debug, Clone, Queryable)]
 pub struct UserRow {
     pub id: i32,
     pub name: Option<String>,
-    pub password: Option<String>,
-    pub api_token: Option<String>,
+    #[diesel(deserialize_as = Option<String>)]
+    pub password: StoredHash,
+    #[diesel(deserialize_as = Option<String>)]
+    pub api_token: StoredHash,
     pub realname: Option<String>,
     pub firstname: Option<String>,
     pub language: Option<String>,
@@ -145,7 +165,7 @@ pub async fn check_password(user: Option<UserRow>, pw: &str) -> Result<UserRow, 
 
 /// The stored hash a password may match: only a usable account's non-empty one.
 fn usable_hash(user: Option<&UserRow>) -> Option<&str> {
-    user.filter(|u| u.usable()).and_then(|u| u.password.as_deref()).filter(|h| !h.is_empty())
+    user.filter(|u| u.usable()).and_then(|u| u.password.expose()).filter(|h| !h.is_empty())
 }
 
 pub fn check_user_token(conn: &mut DbConn, tok: &str) -> Result<UserRow, AuthError> {
@@ -476,6 +496,13 @@ pub fn entity_names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<EntityNam
         .load(conn)
 }
 
+/// A profile's name; empty when it has none or does not exist.
+pub fn profile_name(conn: &mut DbConn, id: i64) -> QueryResult<String> {
+    let name: Option<Option<String>> =
+        profiles::table.select(profiles::name).filter(profiles::id.eq(id as i32)).first(conn).optional()?;
+    Ok(name.flatten().unwrap_or_default())
+}
+
 /// A session that is not stored: for native API calls authenticated by a user API token.
 pub fn transient(conn: &mut DbConn, user: &UserRow, tree: &Tree) -> Result<Session, AuthError> {
     let assigned = assignments(conn, user.id as i64)?;
@@ -504,8 +531,8 @@ mod tests {
         UserRow {
             id: 7,
             name: Some("u".into()),
-            password: pw.map(str::to_string),
-            api_token: None,
+            password: pw.map(str::to_string).into(),
+            api_token: StoredHash::default(),
             realname: None,
             firstname: None,
             language: None,
@@ -515,6 +542,14 @@ mod tests {
             entities_id: None,
             list_limit: None,
         }
+    }
+
+    #[test]
+    fn debug_never_prints_the_stored_hashes() {
+        let mut u = user(1, 0, Some("$argon2id$secret-hash"));
+        u.api_token = Some("token-digest-42".to_string()).into();
+        let shown = format!("{u:?}");
+        assert!(!shown.contains("secret-hash") && !shown.contains("token-digest-42"), "{shown}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::config::{DbSettings, LogFormat, ServeSettings};
 use clap::{Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
 use std::io::Read;
 
 #[derive(Debug, Parser)]
@@ -45,8 +46,8 @@ pub enum Command {
         #[arg(long)]
         url: Option<String>,
         /// User API token for --url.
-        #[arg(long, env = "PARC_DEMO_TOKEN", hide_env_values = true)]
-        token: Option<String>,
+        #[arg(long, env = "PARC_DEMO_TOKEN", hide_env_values = true, value_parser = crate::config::secret)]
+        token: Option<SecretString>,
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
@@ -112,7 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve(cli.db, ServeSettings::parse_from_env()).await,
         Some(Command::Serve(s)) => serve(cli.db, *s).await,
         Some(Command::Migrate) => {
-            let url = crate::db::DbUrl::parse(&cli.db.database_url).map_err(anyhow::Error::msg)?;
+            let url = crate::db::DbUrl::parse(cli.db.database_url.expose_secret()).map_err(anyhow::Error::msg)?;
             let mut c = url.connect_readonly_check().map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
             crate::db::guard::check_ownership(&mut c)?;
             drop(c);
@@ -136,7 +137,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = match url {
                 Some(url) => {
                     let token = token.ok_or_else(|| anyhow::anyhow!("--url needs --token (a user API token)"))?;
-                    let mut sink = crate::demo::sink::ApiSink::connect(&url, &token)?;
+                    let mut sink = crate::demo::sink::ApiSink::connect(&url, token.expose_secret())?;
                     crate::demo::generate(&mut sink, &plan, !quiet)?
                 }
                 None => {
@@ -171,9 +172,13 @@ impl ServeSettings {
 
 async fn serve(db: DbSettings, settings: ServeSettings) -> anyhow::Result<()> {
     let pool_size = db.db_pool_size;
-    let db = crate::db::Db::open(&db.database_url, pool_size)?;
+    let db = crate::db::Db::open(db.database_url.expose_secret(), pool_size)?;
     let mut conn = db.pool.get()?;
-    match crate::bootstrap::ensure_admin(&mut conn, &settings.admin_login, settings.admin_password.as_deref())? {
+    match crate::bootstrap::ensure_admin(
+        &mut conn,
+        &settings.admin_login,
+        settings.admin_password.as_ref().map(|p| p.expose_secret()),
+    )? {
         crate::bootstrap::AdminCreated::Generated(pw) => {
             // Printed once on the console, never logged.
             println!("Created super-admin '{}' with password: {pw}", settings.admin_login);
@@ -191,7 +196,7 @@ async fn serve(db: DbSettings, settings: ServeSettings) -> anyhow::Result<()> {
 }
 
 fn open(db: &DbSettings) -> anyhow::Result<crate::db::Db> {
-    crate::db::Db::open(&db.database_url, 2)
+    crate::db::Db::open(db.database_url.expose_secret(), 2)
 }
 
 fn profile_id(conn: &mut crate::db::DbConn, p: &str) -> anyhow::Result<i64> {

@@ -133,10 +133,20 @@ pub fn is_transient(e: &diesel::result::Error) -> bool {
 }
 
 /// A parsed database URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum DbUrl {
     Sqlite(String),
     Postgres(String),
+}
+
+// A PostgreSQL URL may carry a password: `Debug` (and so the pool's) leaves it out.
+impl std::fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DbUrl::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            DbUrl::Postgres(_) => f.write_str("Postgres([REDACTED])"),
+        }
+    }
 }
 
 impl DbUrl {

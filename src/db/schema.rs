@@ -1,5 +1,6 @@
-//! Typed diesel tables for the hot authentication path. Only the columns Parc's own code
-//! reads are declared; the generic itemtype engine reaches every column dynamically.
+//! Every typed diesel table of Parc, declared once: the authentication path's and the
+//! directory's. Only the columns Parc's own code reads are declared; the generic itemtype
+//! engine reaches every column dynamically.
 
 diesel::table! {
     sessions (id) {
@@ -77,6 +78,73 @@ diesel::table! {
         name -> Nullable<Text>,
         completename -> Nullable<Text>,
         entities_id -> Nullable<Integer>,
+    }
+}
+diesel::table! {
+    establishments (id) {
+        id -> Integer,
+        uai -> Text,
+        entities_id -> Integer,
+        aaf_id -> Nullable<Text>,
+        aaf_date -> Nullable<Text>,
+        name -> Text,
+        kind -> Nullable<Text>,
+        nature -> Nullable<Text>,
+        sector -> Nullable<Text>,
+        address -> Nullable<Text>,
+        postcode -> Nullable<Text>,
+        commune_code -> Nullable<Text>,
+        town -> Nullable<Text>,
+        departement -> Nullable<Text>,
+        academie_code -> Nullable<Text>,
+        academie -> Nullable<Text>,
+        region_code -> Nullable<Text>,
+        region -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        siret -> Nullable<Text>,
+        state -> Text,
+        opened_on -> Nullable<Text>,
+        closed_on -> Nullable<Text>,
+        source_updated_on -> Nullable<Text>,
+        source -> Text,
+        date_creation -> Text,
+        date_mod -> Text,
+    }
+}
+
+diesel::table! {
+    directory_people (id) {
+        id -> Integer,
+        aaf_id -> Text,
+        users_id -> Integer,
+        category -> Text,
+        structures -> Text,
+        functions -> Text,
+        email -> Nullable<Text>,
+        left_on -> Nullable<Text>,
+        aaf_date -> Nullable<Text>,
+        date_creation -> Text,
+        date_mod -> Text,
+    }
+}
+
+diesel::table! {
+    directory_profile_map (id) {
+        id -> Integer,
+        function_code -> Text,
+        profiles_id -> Integer,
+        is_recursive -> Integer,
+    }
+}
+
+diesel::table! {
+    cas_sessions (ticket_hash) {
+        ticket_hash -> Text,
+        sessions_id -> Integer,
+        created_at -> BigInt,
     }
 }
 

@@ -35,13 +35,13 @@ impl From<String> for Val {
     }
 }
 
-/// A PostgreSQL array literal (`{"a","b",NULL}`) of `values`, to bind as one text
-/// parameter and cast to an array type. Every element is quoted, so any text is safe.
-/// Escape LIKE's wildcards and its escape character (`\\`), for `LIKE … ESCAPE '\\'`.
+/// `s` with LIKE's wildcards and escape character escaped, for `LIKE ... ESCAPE '\\'`.
 pub fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
+/// A PostgreSQL array literal (`{"a","b",NULL}`) of `values`, to bind as one text
+/// parameter and cast to an array type. Every element is quoted, so any text is safe.
 pub fn array_literal(values: &[Val]) -> String {
     let mut out = String::with_capacity(values.len() * 8 + 2);
     out.push('{');

@@ -5,7 +5,7 @@
 //! Service tickets are secrets: they are never logged (reqwest errors are stripped of their
 //! URL, which carries the ticket) and only their SHA-256 is stored, for single logout.
 
-use super::repo::{self, cas_sessions, directory_people};
+use super::repo;
 use super::Uai;
 use crate::auth::session::{self, Session};
 use crate::db::DbConn;
@@ -235,30 +235,18 @@ pub struct SignOn {
 /// e-mail.
 fn find_person(c: &mut DbConn, u: &CasUser) -> QueryResult<Option<i64>> {
     for id in u.attr(&["uid", "ENTPersonJointure"]) {
-        let found: Option<i32> = directory_people::table
-            .select(directory_people::users_id)
-            .filter(directory_people::aaf_id.eq(id))
-            .first(c)
-            .optional()?;
-        if let Some(f) = found {
-            return Ok(Some(f as i64));
+        if let Some(f) = repo::person_user_by_aaf_id(c, id)? {
+            return Ok(Some(f));
         }
     }
     if let Some(user) = session::user_by_login(c, &u.user)? {
-        let known: i64 =
-            directory_people::table.filter(directory_people::users_id.eq(user.id)).count().get_result(c)?;
-        if known > 0 {
+        if repo::is_person(c, user.id)? {
             return Ok(Some(user.id as i64));
         }
     }
     for mail in u.attr(&["mail", "ENTPersonMail", "email"]) {
-        let found: Option<i32> = directory_people::table
-            .select(directory_people::users_id)
-            .filter(directory_people::email.eq(mail))
-            .first(c)
-            .optional()?;
-        if let Some(f) = found {
-            return Ok(Some(f as i64));
+        if let Some(f) = repo::person_user_by_email(c, mail)? {
+            return Ok(Some(f));
         }
     }
     Ok(None)
@@ -305,13 +293,7 @@ pub fn sign_on(c: &mut DbConn, u: &CasUser, ticket: &str) -> Result<SignOn, CasE
         let mut narrowed = s.clone();
         narrowed.profiles_id = chosen.profiles_id as i64;
         session::set_entities(c, &narrowed, Some(chosen.entities_id as i64), chosen.is_recursive != 0, &tree)?;
-        diesel::insert_into(cas_sessions::table)
-            .values((
-                cas_sessions::ticket_hash.eq(crate::auth::token::digest(ticket)),
-                cas_sessions::sessions_id.eq(s.id),
-                cas_sessions::created_at.eq(chrono::Utc::now().timestamp()),
-            ))
-            .execute(c)?;
+        repo::insert_cas_ticket(c, &crate::auth::token::digest(ticket), s.id)?;
         let session =
             session::load(c, &token, 60, &tree).map_err(|_| CasError::BadResponse)?.ok_or(CasError::UnknownPerson)?;
         let uai = estabs.get(&(chosen.entities_id as i64)).map(|(u, _)| u.clone());
@@ -322,14 +304,9 @@ pub fn sign_on(c: &mut DbConn, u: &CasUser, ticket: &str) -> Result<SignOn, CasE
 /// Single logout: end the session opened with this service ticket. Returns whether one was.
 pub fn single_logout(c: &mut DbConn, ticket: &str) -> QueryResult<bool> {
     let hash = crate::auth::token::digest(ticket);
-    let sid: Option<i32> = cas_sessions::table
-        .select(cas_sessions::sessions_id)
-        .filter(cas_sessions::ticket_hash.eq(&hash))
-        .first(c)
-        .optional()?;
-    let Some(sid) = sid else { return Ok(false) };
+    let Some(sid) = repo::cas_ticket_session(c, &hash)? else { return Ok(false) };
     session::kill(c, sid)?;
-    diesel::delete(cas_sessions::table.filter(cas_sessions::ticket_hash.eq(&hash))).execute(c)?;
+    repo::delete_cas_ticket(c, &hash)?;
     Ok(true)
 }
 

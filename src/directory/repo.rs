@@ -4,7 +4,8 @@
 
 use super::academies::Academie;
 use super::{EstabRecord, EstabState};
-use crate::db::sql::Sql;
+use crate::db::schema::{cas_sessions, directory_people, directory_profile_map, establishments};
+use crate::db::sql::{escape_like, Sql};
 use crate::db::DbConn;
 use crate::itemtypes::store::{self, Actor, Projected, StoreError};
 use crate::itemtypes::{self, FieldType};
@@ -12,74 +13,6 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
-
-diesel::table! {
-    establishments (id) {
-        id -> Integer,
-        uai -> Text,
-        entities_id -> Integer,
-        aaf_id -> Nullable<Text>,
-        aaf_date -> Nullable<Text>,
-        name -> Text,
-        kind -> Nullable<Text>,
-        nature -> Nullable<Text>,
-        sector -> Nullable<Text>,
-        address -> Nullable<Text>,
-        postcode -> Nullable<Text>,
-        commune_code -> Nullable<Text>,
-        town -> Nullable<Text>,
-        departement -> Nullable<Text>,
-        academie_code -> Nullable<Text>,
-        academie -> Nullable<Text>,
-        region_code -> Nullable<Text>,
-        region -> Nullable<Text>,
-        latitude -> Nullable<Double>,
-        longitude -> Nullable<Double>,
-        phone -> Nullable<Text>,
-        email -> Nullable<Text>,
-        siret -> Nullable<Text>,
-        state -> Text,
-        opened_on -> Nullable<Text>,
-        closed_on -> Nullable<Text>,
-        source_updated_on -> Nullable<Text>,
-        source -> Text,
-        date_creation -> Text,
-        date_mod -> Text,
-    }
-}
-
-diesel::table! {
-    directory_people (id) {
-        id -> Integer,
-        aaf_id -> Text,
-        users_id -> Integer,
-        category -> Text,
-        structures -> Text,
-        functions -> Text,
-        email -> Nullable<Text>,
-        left_on -> Nullable<Text>,
-        aaf_date -> Nullable<Text>,
-        date_creation -> Text,
-        date_mod -> Text,
-    }
-}
-
-diesel::table! {
-    directory_profile_map (id) {
-        id -> Integer,
-        function_code -> Text,
-        profiles_id -> Integer,
-        is_recursive -> Integer,
-    }
-}
-
-diesel::table! {
-    cas_sessions (ticket_hash) {
-        ticket_hash -> Text,
-        sessions_id -> Integer,
-        created_at -> BigInt,
-    }
-}
 
 /// The stored description of an establishment (every column but ids and dates).
 /// `state` is `open`, `to_close`, `to_open` or `closed`; `source` is `annuaire` or `aaf`.
@@ -222,6 +155,90 @@ pub fn all_establishments(c: &mut DbConn) -> QueryResult<Vec<Establishment>> {
 
 pub fn establishment_by_uai(c: &mut DbConn, uai: &str) -> QueryResult<Option<Establishment>> {
     establishments::table.select(Establishment::as_select()).filter(establishments::uai.eq(uai)).first(c).optional()
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// Filters of the establishment list, already checked and normalised by the caller.
+#[derive(Debug, Default)]
+pub struct EstabFilter {
+    pub uai: Option<String>,
+    pub departement: Option<String>,
+    pub academie_code: Option<String>,
+    pub kind: Option<String>,
+    pub state: Option<String>,
+    /// Case-insensitive search in the name, UAI and town.
+    pub q: Option<String>,
+    /// None: every entity is visible.
+    pub visible: Option<Vec<i32>>,
+}
+
+type Boxed<'a> = establishments::BoxedQuery<'a, crate::db::MultiBackend>;
+
+impl EstabFilter {
+    fn query(&self) -> Boxed<'_> {
+        use establishments as e;
+        let mut q = e::table.into_boxed();
+        if let Some(v) = &self.uai {
+            q = q.filter(e::uai.eq(v));
+        }
+        if let Some(v) = &self.departement {
+            q = q.filter(e::departement.eq(v));
+        }
+        if let Some(v) = &self.academie_code {
+            q = q.filter(e::academie_code.eq(v));
+        }
+        if let Some(v) = &self.kind {
+            q = q.filter(e::kind.eq(v));
+        }
+        if let Some(v) = &self.state {
+            q = q.filter(e::state.eq(v));
+        }
+        if let Some(v) = &self.q {
+            let pat = format!("%{}%", escape_like(&v.to_lowercase()));
+            q = q.filter(
+                lower(e::name)
+                    .like(pat.clone())
+                    .escape('\\')
+                    .or(lower(e::uai).like(pat.clone()).escape('\\'))
+                    .or(lower(e::town.assume_not_null()).like(pat).escape('\\')),
+            );
+        }
+        if let Some(ids) = &self.visible {
+            q = q.filter(e::entities_id.eq_any(ids.clone()));
+        }
+        q
+    }
+}
+
+/// How many establishments match, and the page of them ordered by UAI.
+pub fn establishments_page(
+    c: &mut DbConn,
+    f: &EstabFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(i64, Vec<Establishment>)> {
+    let total: i64 = f.query().count().get_result(c)?;
+    let rows =
+        f.query().select(Establishment::as_select()).order(establishments::uai).offset(offset).limit(limit).load(c)?;
+    Ok((total, rows))
+}
+
+fn count_in_entity(c: &mut DbConn, table: &str, entity: i64, extra: &str) -> QueryResult<i64> {
+    let mut sql = Sql::new(c.backend());
+    sql.push("SELECT COUNT(*) AS n FROM ").ident(table).push(" t WHERE t.\"entities_id\" = ").bind(entity);
+    sql.push(" AND t.\"is_deleted\" = 0").push(extra);
+    Ok(sql.load_ints(c)?.first().copied().unwrap_or(0))
+}
+
+/// Assets of an asset table in an establishment's entity, templates and trash left out.
+pub fn asset_count(c: &mut DbConn, table: &str, entity: i64) -> QueryResult<i64> {
+    count_in_entity(c, table, entity, " AND t.\"is_template\" = 0")
+}
+
+/// Tickets of an entity not yet solved (new, assigned, planned, waiting).
+pub fn open_ticket_count(c: &mut DbConn, entity: i64) -> QueryResult<i64> {
+    count_in_entity(c, "tickets", entity, " AND t.\"status\" < 5")
 }
 
 pub fn insert_establishment(c: &mut DbConn, d: &EstabData, entities_id: i64) -> QueryResult<i32> {
@@ -419,6 +436,81 @@ pub fn dynamic_assignments(c: &mut DbConn) -> QueryResult<HashMap<i64, Vec<(i64,
         }
     }
     Ok(out)
+}
+
+/// A person's directory columns after a sync; they are present again (`left_on` cleared).
+pub fn update_person(
+    c: &mut DbConn,
+    id: i32,
+    structures: &str,
+    functions: &str,
+    email: &Option<String>,
+    aaf_date: &Option<String>,
+) -> QueryResult<usize> {
+    use directory_people as p;
+    diesel::update(p::table.find(id))
+        .set((
+            p::structures.eq(structures),
+            p::functions.eq(functions),
+            p::email.eq(email),
+            p::left_on.eq(None::<String>),
+            p::aaf_date.eq(aaf_date),
+            p::date_mod.eq(store::now()),
+        ))
+        .execute(c)
+}
+
+/// The person left the directory on `left_on`.
+pub fn mark_person_left(c: &mut DbConn, id: i32, left_on: &str, aaf_date: &Option<String>) -> QueryResult<usize> {
+    use directory_people as p;
+    diesel::update(p::table.find(id))
+        .set((p::left_on.eq(left_on), p::aaf_date.eq(aaf_date), p::date_mod.eq(store::now())))
+        .execute(c)
+}
+
+/// The user of the person with this AAF id.
+pub fn person_user_by_aaf_id(c: &mut DbConn, aaf_id: &str) -> QueryResult<Option<i64>> {
+    use directory_people as p;
+    let found: Option<i32> = p::table.select(p::users_id).filter(p::aaf_id.eq(aaf_id)).first(c).optional()?;
+    Ok(found.map(i64::from))
+}
+
+/// The user of the (first) person with this e-mail.
+pub fn person_user_by_email(c: &mut DbConn, email: &str) -> QueryResult<Option<i64>> {
+    use directory_people as p;
+    let found: Option<i32> = p::table.select(p::users_id).filter(p::email.eq(email)).first(c).optional()?;
+    Ok(found.map(i64::from))
+}
+
+/// Whether this user came from the directory.
+pub fn is_person(c: &mut DbConn, users_id: i32) -> QueryResult<bool> {
+    use directory_people as p;
+    let n: i64 = p::table.filter(p::users_id.eq(users_id)).count().get_result(c)?;
+    Ok(n > 0)
+}
+
+/// Remember which session a CAS service ticket opened, for single logout.
+pub fn insert_cas_ticket(c: &mut DbConn, ticket_hash: &str, sessions_id: i32) -> QueryResult<usize> {
+    diesel::insert_into(cas_sessions::table)
+        .values((
+            cas_sessions::ticket_hash.eq(ticket_hash),
+            cas_sessions::sessions_id.eq(sessions_id),
+            cas_sessions::created_at.eq(chrono::Utc::now().timestamp()),
+        ))
+        .execute(c)
+}
+
+/// The session a CAS service ticket opened.
+pub fn cas_ticket_session(c: &mut DbConn, ticket_hash: &str) -> QueryResult<Option<i32>> {
+    cas_sessions::table
+        .select(cas_sessions::sessions_id)
+        .filter(cas_sessions::ticket_hash.eq(ticket_hash))
+        .first(c)
+        .optional()
+}
+
+pub fn delete_cas_ticket(c: &mut DbConn, ticket_hash: &str) -> QueryResult<usize> {
+    diesel::delete(cas_sessions::table.filter(cas_sessions::ticket_hash.eq(ticket_hash))).execute(c)
 }
 
 /// Logins in use (lower-cased), so that a new person never takes someone else's.

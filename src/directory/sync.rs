@@ -979,16 +979,7 @@ impl People {
         let aaf_date = if what.is_empty() { p.aaf_date.clone() } else { self.date.clone().or(p.aaf_date.clone()) };
         if !what.is_empty() || p.left_on.is_some() || aaf_date != p.aaf_date {
             let email = Some(s.email.clone()).filter(|e| !e.is_empty());
-            diesel::update(repo::directory_people::table.find(p.id))
-                .set((
-                    repo::directory_people::structures.eq(&structures),
-                    repo::directory_people::functions.eq(&functions),
-                    repo::directory_people::email.eq(&email),
-                    repo::directory_people::left_on.eq(None::<String>),
-                    repo::directory_people::aaf_date.eq(&aaf_date),
-                    repo::directory_people::date_mod.eq(store::now()),
-                ))
-                .execute(c)?;
+            repo::update_person(c, p.id, &structures, &functions, &email, &aaf_date)?;
             let updated = Person { structures, functions, email, left_on: None, aaf_date, ..p.clone() };
             self.people.insert(p.aaf_id.clone(), updated);
         }
@@ -1027,13 +1018,7 @@ impl People {
         sql.push("DELETE FROM \"sessions\" WHERE \"users_id\" = ").bind(uid);
         sql.execute(c)?;
         let today = today();
-        diesel::update(repo::directory_people::table.find(p.id))
-            .set((
-                repo::directory_people::left_on.eq(&today),
-                repo::directory_people::aaf_date.eq(self.date.clone().or(p.aaf_date.clone())),
-                repo::directory_people::date_mod.eq(store::now()),
-            ))
-            .execute(c)?;
+        repo::mark_person_left(c, p.id, &today, &self.date.clone().or(p.aaf_date.clone()))?;
         if let Some(u) = self.users.get_mut(&uid) {
             u.is_active = 0;
         }

@@ -1,8 +1,9 @@
 //! Tickets tied to the directory: each ticket's entity is an establishment; its UAI and name
 //! are shown with it, and tickets can be filtered by UAI.
 
-use super::repo::{self, establishments};
+use super::repo;
 use super::{EstabState, Uai};
+use crate::db::schema::establishments;
 use crate::db::DbConn;
 use diesel::prelude::*;
 use serde_json::{json, Value};

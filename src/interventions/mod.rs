@@ -4,6 +4,7 @@
 //! TicketTask with its time, linked back to the intervention.
 
 pub mod paris;
+pub mod repo;
 
 use crate::auth::session::Session;
 use crate::db::sql::Sql;

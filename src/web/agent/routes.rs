@@ -73,6 +73,7 @@ enum Auth {
 /// Authorization: Basic, when `PARC_INVENTORY_USER` and `PARC_INVENTORY_PASSWORD` are set.
 fn authorized(req: &HttpRequest, cfg: &crate::config::InventorySettings) -> Auth {
     use base64::Engine;
+    use secrecy::ExposeSecret;
     use sha2::Digest;
     let (Some(user), Some(password)) = (&cfg.user, &cfg.password) else { return Auth::Open };
     let given = req
@@ -83,7 +84,7 @@ fn authorized(req: &HttpRequest, cfg: &crate::config::InventorySettings) -> Auth
         .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
         .unwrap_or_default();
     // Compare digests: equal length, no early exit on the first differing byte.
-    let expected = sha2::Sha256::digest(format!("{user}:{password}").as_bytes());
+    let expected = sha2::Sha256::digest(format!("{user}:{}", password.expose_secret()).as_bytes());
     let got = sha2::Sha256::digest(&given);
     if expected.iter().zip(got.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0 {
         Auth::Valid

@@ -161,7 +161,7 @@ async fn profiles_of(ctx: &Ctx, s: &Session) -> Result<Vec<ProfileEntities>, Glp
             let ids: Vec<i64> = assigned.iter().map(|a| a.entities_id as i64).collect();
             let names = sess::entity_names(c, &ids)?;
             for a in assigned {
-                let pname = profile_name(c, a.profiles_id as i64)?;
+                let pname = sess::profile_name(c, a.profiles_id as i64)?;
                 let ename = names
                     .iter()
                     .find(|(id, _, _)| *id == a.entities_id)
@@ -177,12 +177,6 @@ async fn profiles_of(ctx: &Ctx, s: &Session) -> Result<Vec<ProfileEntities>, Glp
             Ok(out)
         })
         .await
-}
-
-fn profile_name(c: &mut crate::db::DbConn, id: i64) -> Result<String, GlpiError> {
-    let mut sql = crate::db::sql::Sql::new(c.backend());
-    sql.push("SELECT COALESCE(\"name\", '') AS s FROM \"profiles\" WHERE \"id\" = ").bind(id);
-    Ok(sql.load_strings(c)?.into_iter().next().unwrap_or_default())
 }
 
 pub async fn my_profiles(ctx: Ctx, s: Session) -> GlpiResult {

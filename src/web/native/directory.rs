@@ -3,19 +3,14 @@
 use super::Caller;
 use crate::app::State;
 use crate::auth::rights;
-use crate::db::sql::Sql;
-use crate::db::DbConn;
-use crate::directory::repo::{establishments as e, EstabData, Establishment};
+use crate::directory::repo::{self, EstabData, EstabFilter, Establishment};
 use crate::directory::sync::{self, Format, Input, Report};
 use crate::directory::{academies, annuaire, EstabState, Uai};
 use crate::web::error::ApiError;
 use actix_web::web::{Bytes, Json, Path, Query};
 use actix_web::{get, post};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct EstabQuery {
@@ -66,55 +61,6 @@ pub struct EstabPage {
     pub items: Vec<EstablishmentOut>,
 }
 
-/// Filters checked and normalised before they reach SQL.
-struct Filters {
-    uai: Option<String>,
-    departement: Option<String>,
-    academie: Option<String>,
-    kind: Option<String>,
-    state: Option<String>,
-    q: Option<String>,
-    /// None: every entity is visible.
-    visible: Option<Vec<i32>>,
-}
-
-type Boxed<'a> = e::BoxedQuery<'a, crate::db::MultiBackend>;
-
-impl Filters {
-    fn query(&self) -> Boxed<'_> {
-        let mut q = e::table.into_boxed();
-        if let Some(v) = &self.uai {
-            q = q.filter(e::uai.eq(v));
-        }
-        if let Some(v) = &self.departement {
-            q = q.filter(e::departement.eq(v));
-        }
-        if let Some(v) = &self.academie {
-            q = q.filter(e::academie_code.eq(v));
-        }
-        if let Some(v) = &self.kind {
-            q = q.filter(e::kind.eq(v));
-        }
-        if let Some(v) = &self.state {
-            q = q.filter(e::state.eq(v));
-        }
-        if let Some(v) = &self.q {
-            let pat = format!("%{}%", crate::db::sql::escape_like(&v.to_lowercase()));
-            q = q.filter(
-                lower(e::name)
-                    .like(pat.clone())
-                    .escape('\\')
-                    .or(lower(e::uai).like(pat.clone()).escape('\\'))
-                    .or(lower(e::town.assume_not_null()).like(pat).escape('\\')),
-            );
-        }
-        if let Some(ids) = &self.visible {
-            q = q.filter(e::entities_id.eq_any(ids.clone()));
-        }
-        q
-    }
-}
-
 fn bad(m: impl Into<String>) -> ApiError {
     ApiError::BadRequest(m.into())
 }
@@ -148,25 +94,18 @@ pub async fn list_establishments(
         None => None,
         Some(x) => Some(EstabState::parse(x).ok_or_else(|| bad(format!("unknown state {x:?}")))?.as_str().to_string()),
     };
-    let f = Filters {
+    let f = EstabFilter {
         uai: q.uai.as_deref().map(parse_uai).transpose()?.map(|u| u.to_string()),
         departement: q.departement.as_deref().map(annuaire::departement),
-        academie,
+        academie_code: academie,
         kind: q.kind,
         state: st,
         q: q.q.filter(|x| !x.trim().is_empty()).map(|x| x.trim().to_string()),
         visible: (!s.all_entities).then(|| s.active.iter().map(|x| *x as i32).collect()),
     };
     let (offset, limit) = (q.offset, q.limit);
-    let (total, rows) = state
-        .db
-        .run(move |c| -> Result<_, ApiError> {
-            let total: i64 = f.query().count().get_result(c)?;
-            let rows: Vec<Establishment> =
-                f.query().select(Establishment::as_select()).order(e::uai).offset(offset).limit(limit).load(c)?;
-            Ok((total, rows))
-        })
-        .await?;
+    let (total, rows) =
+        state.db.run(move |c| Ok::<_, ApiError>(repo::establishments_page(c, &f, offset, limit)?)).await?;
     Ok(Json(EstabPage { total, offset, limit, items: rows.into_iter().map(Into::into).collect() }))
 }
 
@@ -191,13 +130,6 @@ pub struct EstablishmentDetail {
     pub open_tickets: i64,
 }
 
-fn count(c: &mut DbConn, table: &str, entity: i64, extra: &str) -> QueryResult<i64> {
-    let mut sql = Sql::new(c.backend());
-    sql.push("SELECT COUNT(*) AS n FROM ").ident(table).push(" t WHERE t.\"entities_id\" = ").bind(entity);
-    sql.push(" AND t.\"is_deleted\" = 0").push(extra);
-    Ok(sql.load_ints(c)?.first().copied().unwrap_or(0))
-}
-
 /// One establishment with its counts of assets and open tickets.
 #[utoipa::path(tag = "directory", params(("uai" = String, Path, description = "UAI, e.g. 0750654D")),
     security(("bearer" = [])),
@@ -214,24 +146,23 @@ pub async fn get_establishment(
     let detail = state
         .db
         .run(move |c| -> Result<_, ApiError> {
-            let x = crate::directory::repo::establishment_by_uai(c, uai.as_str())?
+            let x = repo::establishment_by_uai(c, uai.as_str())?
                 .ok_or_else(|| ApiError::NotFound(format!("no establishment {uai}")))?;
             let eid = x.entities_id as i64;
             if !s.sees_entity(eid, false) {
                 return Err(ApiError::Forbidden("outside your establishments".into()));
             }
-            let tpl = " AND t.\"is_template\" = 0";
             let mut a = AssetCounts {
-                computers: count(c, "computers", eid, tpl)?,
-                monitors: count(c, "monitors", eid, tpl)?,
-                networkequipments: count(c, "networkequipments", eid, tpl)?,
-                peripherals: count(c, "peripherals", eid, tpl)?,
-                printers: count(c, "printers", eid, tpl)?,
-                phones: count(c, "phones", eid, tpl)?,
+                computers: repo::asset_count(c, "computers", eid)?,
+                monitors: repo::asset_count(c, "monitors", eid)?,
+                networkequipments: repo::asset_count(c, "networkequipments", eid)?,
+                peripherals: repo::asset_count(c, "peripherals", eid)?,
+                printers: repo::asset_count(c, "printers", eid)?,
+                phones: repo::asset_count(c, "phones", eid)?,
                 total: 0,
             };
             a.total = a.computers + a.monitors + a.networkequipments + a.peripherals + a.printers + a.phones;
-            let open_tickets = count(c, "tickets", eid, " AND t.\"status\" < 5")?;
+            let open_tickets = repo::open_ticket_count(c, eid)?;
             Ok(EstablishmentDetail { establishment: x.into(), assets: a, open_tickets })
         })
         .await?;

@@ -5,7 +5,6 @@ use super::Caller;
 use crate::access::{self, Op};
 use crate::app::State;
 use crate::auth::session::Session;
-use crate::db::sql::Sql;
 use crate::db::DbConn;
 use crate::interventions::{self as iv, paris};
 use crate::items::{add_one, update_one, Refusal};
@@ -152,14 +151,6 @@ fn transaction<T>(c: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, ApiEr
     c.write_transaction(f)
 }
 
-fn rows(c: &mut DbConn, def: &'static ItemTypeDef, column: &str, id: i64) -> Result<Vec<Value>, ApiError> {
-    let mut sql = Sql::new(c.backend());
-    store::select_json(&mut sql, &store::visible_projection(def), |q| {
-        q.ident(def.table).push(" t WHERE t.").ident(column).push(" = ").bind(id).push(" ORDER BY t.\"id\"");
-    });
-    Ok(sql.load_json(c)?)
-}
-
 fn view(c: &mut DbConn, id: i64) -> Result<InterventionView, ApiError> {
     let row = store::get(c, def(), id)
         .map_err(store_err)?
@@ -168,32 +159,22 @@ fn view(c: &mut DbConn, id: i64) -> Result<InterventionView, ApiError> {
     let n = |k: &str| row.get(k).and_then(Value::as_i64).unwrap_or(0);
     let parse = |v: &str| chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S").ok();
     let (b, e) = (parse(&s("date_begin")), parse(&s("date_end")));
-    let tickets = rows(
-        c,
-        itemtypes::find("PluginOpticIntervention_Ticket").expect("declared"),
-        "plugin_optic_interventions_id",
-        id,
-    )?
-    .into_iter()
-    .map(|r| TicketWorkView {
-        ticket_id: r["tickets_id"].as_i64().unwrap_or(0),
-        task_id: r["tickettasks_id"].as_i64().unwrap_or(0),
-        minutes: r["actiontime"].as_i64().unwrap_or(0) / 60,
-    })
-    .collect();
-    let items = rows(
-        c,
-        itemtypes::find("PluginOpticIntervention_Item").expect("declared"),
-        "plugin_optic_interventions_id",
-        id,
-    )?
-    .into_iter()
-    .map(|r| ItemView {
-        itemtype: r["itemtype"].as_str().unwrap_or_default().to_string(),
-        items_id: r["items_id"].as_i64().unwrap_or(0),
-        action: r["action"].as_str().map(str::to_string),
-    })
-    .collect();
+    let tickets = iv::repo::ticket_links(c, id)?
+        .into_iter()
+        .map(|r| TicketWorkView {
+            ticket_id: r["tickets_id"].as_i64().unwrap_or(0),
+            task_id: r["tickettasks_id"].as_i64().unwrap_or(0),
+            minutes: r["actiontime"].as_i64().unwrap_or(0) / 60,
+        })
+        .collect();
+    let items = iv::repo::item_links(c, id)?
+        .into_iter()
+        .map(|r| ItemView {
+            itemtype: r["itemtype"].as_str().unwrap_or_default().to_string(),
+            items_id: r["items_id"].as_i64().unwrap_or(0),
+            action: r["action"].as_str().map(str::to_string),
+        })
+        .collect();
     Ok(InterventionView {
         id,
         entities_id: n("entities_id"),
@@ -395,25 +376,15 @@ fn list_ids(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<Vec<i64>, ApiError> {
-    let mut sql = Sql::new(c.backend());
-    sql.push("SELECT CAST(t.\"id\" AS BIGINT) AS n FROM \"plugin_optic_interventions\" t WHERE 1=1");
-    if let Some(e) = q.establishment {
-        sql.push(" AND t.\"entities_id\" = ").bind(e);
-    }
-    if let Some(a) = q.agent {
-        sql.push(" AND t.\"users_id\" = ").bind(a);
-    }
-    if let Some(f) = from {
-        sql.push(" AND t.\"date_end\" > ");
-        store::push_value(&mut sql, itemtypes::FieldType::DateTime, f.into());
-    }
-    if let Some(t) = to {
-        sql.push(" AND t.\"date_begin\" < ");
-        store::push_value(&mut sql, itemtypes::FieldType::DateTime, t.into());
-    }
-    access::push_scope(&mut sql, s, def(), "t");
-    sql.push(" ORDER BY t.\"date_begin\", t.\"id\" LIMIT ").bind(q.limit).push(" OFFSET ").bind(q.offset);
-    Ok(sql.load_ints(c)?)
+    let h = iv::repo::History {
+        establishment: q.establishment,
+        agent: q.agent,
+        from,
+        to,
+        offset: q.offset,
+        limit: q.limit,
+    };
+    Ok(iv::repo::history_ids(c, s, h)?)
 }
 
 /// History of interventions, by establishment and/or agent and period, oldest first.
