@@ -15,3 +15,21 @@ fn openapi_document_is_up_to_date() {
         "openapi/openapi.json is stale; run `UPDATE_OPENAPI=1 cargo test --test openapi_drift`"
     );
 }
+
+/// Routes outside `/api/v1` are documented too, and error answers are shared components.
+#[test]
+fn openapi_documents_health_cas_and_shared_errors() {
+    let doc = serde_json::to_value(parc::web::native::openapi()).unwrap();
+    for (path, method) in [
+        ("/health", "get"),
+        ("/ready", "get"),
+        ("/auth/cas/login", "get"),
+        ("/auth/cas/callback", "get"),
+        ("/auth/cas/callback", "post"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
+    }
+    let me = &doc["paths"]["/api/v1/me"]["get"]["responses"]["401"]["$ref"];
+    assert_eq!(me, "#/components/responses/Unauthorized");
+    assert!(doc["components"]["responses"]["Unauthorized"]["content"]["application/json"].is_object());
+}

@@ -137,8 +137,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = match url {
                 Some(url) => {
                     let token = token.ok_or_else(|| anyhow::anyhow!("--url needs --token (a user API token)"))?;
-                    let mut sink = crate::demo::sink::ApiSink::connect(&url, token.expose_secret())?;
-                    crate::demo::generate(&mut sink, &plan, !quiet)?
+                    // Off the async runtime's thread: the sink's blocking HTTP client needs that.
+                    std::thread::scope(|s| {
+                        s.spawn(|| {
+                            let mut sink = crate::demo::sink::ApiSink::connect(&url, token.expose_secret())?;
+                            crate::demo::generate(&mut sink, &plan, !quiet)
+                        })
+                        .join()
+                        .map_err(|_| anyhow::anyhow!("the demo generator panicked"))
+                    })??
                 }
                 None => {
                     let db = open(&cli.db)?;

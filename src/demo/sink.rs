@@ -155,26 +155,37 @@ impl Sink for DbSink<'_> {
 }
 
 /// Through a running Parc (or GLPI) with a session, in bulk POSTs of the GLPI API.
+/// Blocking reqwest: the generator is synchronous. It must not run on an async runtime's
+/// thread (reqwest's blocking client refuses to), which is why the CLI gives it its own.
 pub struct ApiSink {
-    pub base: String,
-    pub session: String,
+    client: reqwest::blocking::Client,
+    base: String,
+    session: String,
+}
+
+/// Status and body text of an answer; transport errors are errors, HTTP ones are not.
+fn send(req: reqwest::blocking::RequestBuilder) -> anyhow::Result<(u16, String)> {
+    let resp = req.send()?;
+    let status = resp.status().as_u16();
+    Ok((status, resp.text()?))
 }
 
 impl ApiSink {
     pub fn connect(url: &str, user_token: &str) -> anyhow::Result<ApiSink> {
+        // reqwest is built without a default TLS provider (see Cargo.toml): choose ring.
+        crate::directory::cas::install_tls_provider();
+        // A bulk POST of 500 computers can take a while on a loaded server.
+        let client = reqwest::blocking::Client::builder().timeout(std::time::Duration::from_secs(300)).build()?;
         let base = format!("{}/apirest.php", url.trim_end_matches('/'));
-        let (status, body) = http(
-            "GET",
-            &format!("{base}/initSession"),
-            &[("Authorization", &format!("user_token {user_token}"))],
-            None,
+        let (status, body) = send(
+            client.get(format!("{base}/initSession")).header("Authorization", format!("user_token {user_token}")),
         )?;
         if status != 200 {
             anyhow::bail!("initSession answered {status}: {body}");
         }
         let v: Value = serde_json::from_str(&body)?;
         let session = v["session_token"].as_str().ok_or_else(|| anyhow::anyhow!("no session_token"))?.to_string();
-        Ok(ApiSink { base, session })
+        Ok(ApiSink { client, base, session })
     }
 }
 
@@ -183,11 +194,12 @@ impl Sink for ApiSink {
         let mut ids = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(500) {
             let body = serde_json::json!({ "input": chunk }).to_string();
-            let (status, text) = http(
-                "POST",
-                &format!("{}/{itemtype}", self.base),
-                &[("Session-Token", &self.session), ("Content-Type", "application/json")],
-                Some(&body),
+            let (status, text) = send(
+                self.client
+                    .post(format!("{}/{itemtype}", self.base))
+                    .header("Session-Token", &self.session)
+                    .header("Content-Type", "application/json")
+                    .body(body),
             )?;
             if status != 201 {
                 anyhow::bail!("POST {itemtype} answered {status}: {}", text.chars().take(300).collect::<String>());
@@ -199,27 +211,4 @@ impl Sink for ApiSink {
         }
         Ok(ids)
     }
-}
-
-/// A minimal HTTP/1.1 client for `http://` URLs (no TLS), enough for the demo loader
-/// and without pulling an HTTP client crate into the server binary.
-pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> anyhow::Result<(u16, String)> {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").ok_or_else(|| anyhow::anyhow!("only http:// URLs are supported"))?;
-    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
-    let mut s = std::net::TcpStream::connect(host)?;
-    s.set_read_timeout(Some(std::time::Duration::from_secs(300)))?;
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    let body = body.unwrap_or("");
-    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    s.write_all(req.as_bytes())?;
-    let mut resp = Vec::new();
-    s.read_to_end(&mut resp)?;
-    let text = String::from_utf8_lossy(&resp);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    Ok((status, body.to_string()))
 }

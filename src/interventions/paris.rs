@@ -1,52 +1,37 @@
-//! Europe/Paris local time: CET (UTC+1), CEST (UTC+2) from the last Sunday of March
-//! 01:00 UTC to the last Sunday of October 01:00 UTC (EU rule). Enough for display and
-//! for parsing the agents' local input without a time-zone database.
+//! Europe/Paris local time from the IANA database (chrono-tz): display of UTC instants
+//! and parsing of the agents' local input, with the two daylight-saving edge cases made
+//! explicit (the skipped spring hour, the repeated autumn hour).
 
-use chrono::{Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Weekday};
-
-fn last_sunday(year: i32, month: u32) -> NaiveDate {
-    let mut d = NaiveDate::from_ymd_opt(year, month + 1, 1).expect("valid") - Duration::days(1);
-    while d.weekday() != Weekday::Sun {
-        d -= Duration::days(1);
-    }
-    d
-}
+use chrono::{Duration, LocalResult, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::Europe::Paris;
 
 /// Offset in hours at a UTC instant.
 pub fn offset_at_utc(utc: NaiveDateTime) -> i32 {
-    let y = utc.year();
-    let start = last_sunday(y, 3).and_hms_opt(1, 0, 0).expect("valid");
-    let end = last_sunday(y, 10).and_hms_opt(1, 0, 0).expect("valid");
-    if utc >= start && utc < end {
-        2
-    } else {
-        1
-    }
+    Paris.offset_from_utc_datetime(&utc).fix().local_minus_utc() / 3600
 }
 
 /// UTC instant shown as Paris local time, RFC 3339 with its offset.
 pub fn to_local(utc: NaiveDateTime) -> String {
-    let off = FixedOffset::east_opt(offset_at_utc(utc) * 3600).expect("valid offset");
-    off.from_utc_datetime(&utc).to_rfc3339()
+    Paris.from_utc_datetime(&utc).to_rfc3339()
 }
 
 /// Local Paris wall time to UTC. Ambiguous autumn times take the first (summer) one;
-/// non-existent spring times are shifted by the offset of the instant after the gap.
+/// non-existent spring times are read with the offset in force before the gap.
 pub fn local_to_utc(local: NaiveDateTime) -> NaiveDateTime {
-    let guess = local - Duration::hours(2);
-    if offset_at_utc(guess) == 2 {
-        guess
-    } else {
-        local - Duration::hours(1)
+    match Paris.from_local_datetime(&local) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.naive_utc(),
+        LocalResult::None => {
+            // An hour earlier is before the gap (the clocks jump by one hour).
+            let before = Paris.offset_from_local_datetime(&(local - Duration::hours(1))).earliest();
+            local - Duration::seconds(before.map_or(3600, |o| o.fix().local_minus_utc()).into())
+        }
     }
 }
 
 /// Whether a Paris wall time does not exist: the spring-forward hour (02:00 to 03:00 on
 /// the last Sunday of March), skipped by the clocks.
 pub fn in_spring_gap(local: NaiveDateTime) -> bool {
-    let day = last_sunday(local.year(), 3);
-    let gap = day.and_hms_opt(2, 0, 0).expect("valid")..day.and_hms_opt(3, 0, 0).expect("valid");
-    gap.contains(&local)
+    matches!(Paris.from_local_datetime(&local), LocalResult::None)
 }
 
 #[cfg(test)]
@@ -77,5 +62,16 @@ mod tests {
         assert!(!in_spring_gap(dt("2026-03-29 01:59:59")));
         assert!(!in_spring_gap(dt("2026-03-29 03:00:00")));
         assert!(!in_spring_gap(dt("2026-03-22 02:30:00")));
+        // Read with winter time, as before the gap.
+        assert_eq!(local_to_utc(dt("2026-03-29 02:30:00")), dt("2026-03-29 01:30:00"));
+    }
+
+    #[test]
+    fn the_autumn_hour_twice_is_read_as_summer_time() {
+        assert!(!in_spring_gap(dt("2026-10-25 02:30:00")));
+        assert_eq!(local_to_utc(dt("2026-10-25 02:30:00")), dt("2026-10-25 00:30:00"));
+        assert_eq!(local_to_utc(dt("2026-10-25 03:00:00")), dt("2026-10-25 02:00:00"));
+        assert_eq!(to_local(dt("2026-10-25 00:30:00")), "2026-10-25T02:30:00+02:00");
+        assert_eq!(to_local(dt("2026-10-25 01:30:00")), "2026-10-25T02:30:00+01:00");
     }
 }

@@ -4,9 +4,10 @@
 
 use crate::app::State;
 use crate::directory::cas::{self, CasConfig, CasError};
-use actix_web::web;
-use actix_web::{http::StatusCode, HttpResponse, ResponseError};
-use serde::Deserialize;
+use crate::web::error::CasErrorResponses;
+use actix_web::{http::StatusCode, web, HttpResponse, ResponseError};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/cas/login", web::get().to(login))
@@ -20,17 +21,39 @@ fn config(state: &State) -> Result<CasConfig, CasError> {
     Ok(CasConfig::new(url, &s.public_url, s.cas_version))
 }
 
-async fn login(state: State) -> Result<HttpResponse, CasError> {
+/// Redirect to the CAS server's login page, which sends the browser back to the callback.
+#[utoipa::path(get, path = "/auth/cas/login", tag = "cas",
+    responses((status = 302, description = "Redirect to the CAS login", headers(("Location" = String))),
+              CasErrorResponses))]
+pub(crate) async fn login(state: State) -> Result<HttpResponse, CasError> {
     let cfg = config(&state)?;
     Ok(HttpResponse::Found().insert_header(("Location", cfg.login_url())).finish())
 }
 
-#[derive(Deserialize)]
-struct Callback {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Callback {
+    /// The service ticket issued by the CAS server (`ST-…`).
     ticket: Option<String>,
 }
 
-async fn callback(state: State, q: web::Query<Callback>) -> Result<HttpResponse, CasError> {
+/// The Parc session opened by a CAS sign-on.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CasSession {
+    /// Usable as GLPI `Session-Token` and as native `Bearer`.
+    session_token: String,
+    users_id: i64,
+    login: String,
+    profile: String,
+    entities_id: i64,
+    /// The establishment of the user, when the directory knows one.
+    uai: Option<String>,
+}
+
+/// Validate the service ticket with the CAS server and open a Parc session.
+#[utoipa::path(get, path = "/auth/cas/callback", tag = "cas", params(Callback),
+    responses((status = 200, body = CasSession), CasErrorResponses))]
+pub(crate) async fn callback(state: State, q: web::Query<Callback>) -> Result<HttpResponse, CasError> {
     let cfg = config(&state)?;
     let ticket = q.into_inner().ticket.ok_or(CasError::BadTicket)?;
     let user = cas::validate(&cfg, &ticket).await?;
@@ -41,24 +64,29 @@ async fn callback(state: State, q: web::Query<Callback>) -> Result<HttpResponse,
         .inspect_err(|e| tracing::warn!(error = %e, "CAS sign-on refused"))?;
     let s = &sign_on.session;
     tracing::info!(users_id = s.users_id(), "CAS sign-on");
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(serde_json::json!({
-        "session_token": sign_on.token,
-        "users_id": s.users_id(),
-        "login": s.user.login(),
-        "profile": s.profile_name,
-        "entities_id": s.entities_id,
-        "uai": sign_on.uai,
-    })))
+    let body = CasSession {
+        users_id: s.users_id(),
+        login: s.user.login().to_string(),
+        profile: s.profile_name.clone(),
+        entities_id: s.entities_id,
+        uai: sign_on.uai,
+        session_token: sign_on.token,
+    };
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body))
 }
 
-#[derive(Deserialize)]
-struct Slo {
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct Slo {
+    /// The SAML `LogoutRequest` naming the service ticket of the ended session.
     #[serde(rename = "logoutRequest")]
     logout_request: String,
 }
 
 /// The CAS server posts `logoutRequest` when the user signs out of the ENT.
-async fn logout(state: State, form: web::Form<Slo>) -> Result<HttpResponse, CasError> {
+#[utoipa::path(post, path = "/auth/cas/callback", tag = "cas",
+    request_body(content = Slo, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "The sessions opened with that ticket are ended"), CasErrorResponses))]
+pub(crate) async fn logout(state: State, form: web::Form<Slo>) -> Result<HttpResponse, CasError> {
     let ticket = cas::parse_logout_request(&form.logout_request).ok_or(CasError::BadTicket)?;
     let ended = state.db.run(move |c| cas::single_logout(c, &ticket).map_err(CasError::from)).await?;
     tracing::info!(ended, "CAS single logout");

@@ -7,6 +7,7 @@
 use crate::db::DbError;
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use serde::Serialize;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::ToSchema;
 
 /// Body of every native API error.
@@ -16,6 +17,62 @@ pub struct ErrorBody {
     pub error: &'static str,
     /// Human-readable explanation.
     pub message: String,
+}
+
+/// The error answers shared by the documented routes, each written once in the OpenAPI
+/// document's `components.responses` (by [`add_error_responses`]) and referenced by status.
+const ERROR_RESPONSES: [(&str, &str, &str); 7] = [
+    ("400", "BadRequest", "Malformed request: bad parameter, body or ticket"),
+    ("401", "Unauthorized", "No valid token, or the sign-on was refused"),
+    ("403", "Forbidden", "Signed in, but not allowed to do this here"),
+    ("404", "NotFound", "No such object visible to the caller"),
+    ("422", "ValidationFailed", "Well-formed but invalid input"),
+    ("502", "BadGateway", "An upstream server (the CAS server) failed or answered nonsense"),
+    ("503", "Unavailable", "The database (or CAS, when not configured) is unavailable"),
+];
+
+fn error_refs(statuses: &[&str]) -> std::collections::BTreeMap<String, RefOr<Response>> {
+    ERROR_RESPONSES
+        .iter()
+        .filter(|(status, ..)| statuses.contains(status))
+        .map(|(status, name, _)| (status.to_string(), RefOr::Ref(Ref::from_response_name(*name))))
+        .collect()
+}
+
+/// A `utoipa::IntoResponses` type for `responses(..., Type)`: these statuses, by reference.
+macro_rules! error_responses {
+    ($(#[$doc:meta])* $name:ident: $($status:literal),+) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+                error_refs(&[$($status),+])
+            }
+        }
+    };
+}
+
+error_responses!(
+    /// The native API's error answers.
+    ErrorResponses: "400", "401", "403", "404", "422"
+);
+error_responses!(
+    /// The CAS routes' error answers (see `CasError`'s status codes).
+    CasErrorResponses: "400", "401", "403", "502", "503"
+);
+error_responses!(
+    /// `/ready` when the database does not answer.
+    UnavailableResponse: "503"
+);
+
+/// Register every error answer as a reusable response with an [`ErrorBody`].
+pub fn add_error_responses(components: &mut utoipa::openapi::Components) {
+    for (_, name, description) in ERROR_RESPONSES {
+        let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+        let response = ResponseBuilder::new().description(description).content("application/json", body).build();
+        components.responses.insert(name.to_string(), RefOr::T(response));
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -15,13 +15,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/ready", web::get().to(ready));
 }
 
-/// Liveness: the process answers.
-async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Health {
+    /// Always `ok`.
+    status: &'static str,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Ready {
+    /// Always `ready`.
+    status: &'static str,
+    /// `sqlite` or `postgres`.
+    database: String,
+}
+
+/// Liveness: the process answers (`HEAD /health` too, with an empty body).
+#[utoipa::path(get, path = "/health", tag = "health",
+    responses((status = 200, body = Health, description = "The process answers")))]
+pub(crate) async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// Readiness: the database answers.
-async fn ready(state: State) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(get, path = "/ready", tag = "health",
+    responses((status = 200, body = Ready, description = "The database answers"),
+              crate::web::error::UnavailableResponse))]
+pub(crate) async fn ready(state: State) -> Result<HttpResponse, ApiError> {
     state
         .db
         .run(|c| {
@@ -29,8 +48,7 @@ async fn ready(state: State) -> Result<HttpResponse, ApiError> {
             c.batch_execute("SELECT 1").map_err(ApiError::from)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({"status": "ready", "database": format!("{:?}", state.db.backend).to_lowercase()})))
+    Ok(HttpResponse::Ok().json(Ready { status: "ready", database: format!("{:?}", state.db.backend).to_lowercase() }))
 }
 
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -11,6 +11,7 @@ mod items;
 mod native;
 mod reports;
 mod rights;
+mod schema;
 mod search;
 mod security_auth;
 mod security_db;

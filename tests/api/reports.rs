@@ -131,3 +131,32 @@ async fn the_fleet_export_streams_every_visible_computer() {
     let groups: Vec<&String> = r.body["groups"].as_object().unwrap().keys().collect();
     assert_eq!(groups, vec![&uai]);
 }
+
+/// `demo-data --url`: the generator writes through a live server's GLPI API (the blocking
+/// reqwest sink, off the runtime's thread as in the CLI) and the rows arrive.
+#[actix_web::test]
+async fn the_demo_generator_writes_through_the_api() {
+    let app = spawn_app().await;
+    let token = {
+        let db = parc::db::Db::open(&app.db.url, 1).unwrap();
+        let mut c = db.pool.get().unwrap();
+        parc::auth::session::reset_api_token(&mut c, 1).unwrap()
+    };
+    let base = app.base.clone();
+    let summary = actix_web::rt::task::spawn_blocking(move || {
+        let mut sink = parc::demo::sink::ApiSink::connect(&base, &token)?;
+        let plan = parc::demo::Plan { seed: 3, lycees: 2, computers: 12, tickets: 4 };
+        parc::demo::generate(&mut sink, &plan, false)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(!summary.to_string().is_empty());
+    assert_eq!(sql_count(&app, "SELECT COUNT(*) AS n FROM computers"), 12);
+    assert_eq!(sql_count(&app, "SELECT COUNT(*) AS n FROM tickets"), 4);
+    let bad = actix_web::rt::task::spawn_blocking(move || parc::demo::sink::ApiSink::connect(&app.base, "nope").err())
+        .await
+        .unwrap()
+        .expect("a bad token is refused");
+    assert!(bad.to_string().contains("initSession answered 401"), "{bad}");
+}

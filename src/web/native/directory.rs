@@ -71,8 +71,7 @@ fn parse_uai(raw: &str) -> Result<Uai, ApiError> {
 
 /// Establishments visible to the caller (staff: their own), filtered and paginated.
 #[utoipa::path(tag = "directory", params(EstabQuery), security(("bearer" = [])),
-    responses((status = 200, body = EstabPage), (status = 400, body = crate::web::error::ErrorBody),
-              (status = 401, body = crate::web::error::ErrorBody), (status = 422, body = crate::web::error::ErrorBody)))]
+    responses((status = 200, body = EstabPage), crate::web::error::ErrorResponses))]
 #[get("/establishments")]
 pub async fn list_establishments(
     state: State,
@@ -133,8 +132,7 @@ pub struct EstablishmentDetail {
 /// One establishment with its counts of assets and open tickets.
 #[utoipa::path(tag = "directory", params(("uai" = String, Path, description = "UAI, e.g. 0750654D")),
     security(("bearer" = [])),
-    responses((status = 200, body = EstablishmentDetail), (status = 400, body = crate::web::error::ErrorBody),
-              (status = 403, body = crate::web::error::ErrorBody), (status = 404, body = crate::web::error::ErrorBody)))]
+    responses((status = 200, body = EstablishmentDetail), crate::web::error::ErrorResponses))]
 #[get("/establishments/{uai}")]
 pub async fn get_establishment(
     state: State,
@@ -186,7 +184,7 @@ pub struct SyncQuery {
 #[utoipa::path(tag = "directory", params(SyncQuery), security(("bearer" = [])),
     request_body(content = String, description = "The file: annuaire CSV or JSON, or AAF XML",
                  content_type = "application/octet-stream"),
-    responses((status = 200, body = Report), (status = 403, body = crate::web::error::ErrorBody),
+    responses((status = 200, body = Report), crate::web::error::ErrorResponses,
               (status = 422, body = Report)))]
 #[post("/directory/sync")]
 pub async fn sync_upload(

@@ -208,8 +208,7 @@ fn readable(c: &mut DbConn, s: &Session, id: i64) -> Result<(), ApiError> {
 
 /// Log a visit: time on site, travel, tickets worked (as TicketTasks), items handled.
 #[utoipa::path(tag = "interventions", request_body = NewIntervention, security(("bearer" = [])),
-    responses((status = 201, body = InterventionView), (status = 403, body = crate::web::error::ErrorBody),
-              (status = 422, body = crate::web::error::ErrorBody)))]
+    responses((status = 201, body = InterventionView), crate::web::error::ErrorResponses))]
 #[post("/interventions")]
 pub async fn create(state: State, body: Json<NewIntervention>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let s = caller.0;
@@ -263,7 +262,7 @@ pub async fn create(state: State, body: Json<NewIntervention>, caller: Caller) -
 
 /// One intervention.
 #[utoipa::path(tag = "interventions", params(("id" = i64, Path, description = "Intervention id")), security(("bearer" = [])),
-    responses((status = 200, body = InterventionView), (status = 404, body = crate::web::error::ErrorBody)))]
+    responses((status = 200, body = InterventionView), crate::web::error::ErrorResponses))]
 #[get("/interventions/{id}")]
 pub async fn read(state: State, id: Path<i64>, caller: Caller) -> Result<Json<InterventionView>, ApiError> {
     let (s, id) = (caller.0, id.into_inner());
@@ -279,7 +278,7 @@ pub async fn read(state: State, id: Path<i64>, caller: Caller) -> Result<Json<In
 
 /// Correct times, travel, actions or notes; the rules are checked again.
 #[utoipa::path(tag = "interventions", params(("id" = i64, Path, description = "Intervention id")), request_body = InterventionPatch,
-    security(("bearer" = [])), responses((status = 200, body = InterventionView), (status = 422, body = crate::web::error::ErrorBody)))]
+    security(("bearer" = [])), responses((status = 200, body = InterventionView), crate::web::error::ErrorResponses))]
 #[patch("/interventions/{id}")]
 pub async fn update(
     state: State,
@@ -320,7 +319,7 @@ pub async fn update(
 
 /// Cancel: kept in history as cancelled; its ticket tasks are removed.
 #[utoipa::path(tag = "interventions", params(("id" = i64, Path, description = "Intervention id")), security(("bearer" = [])),
-    responses((status = 200, body = InterventionView), (status = 403, body = crate::web::error::ErrorBody)))]
+    responses((status = 200, body = InterventionView), crate::web::error::ErrorResponses))]
 #[delete("/interventions/{id}")]
 pub async fn cancel(state: State, id: Path<i64>, caller: Caller) -> Result<Json<InterventionView>, ApiError> {
     let (s, id) = (caller.0, id.into_inner());
@@ -389,7 +388,7 @@ fn list_ids(
 
 /// History of interventions, by establishment and/or agent and period, oldest first.
 #[utoipa::path(tag = "interventions", params(HistoryQuery), security(("bearer" = [])),
-    responses((status = 200, body = Vec<InterventionView>), (status = 400, body = crate::web::error::ErrorBody)))]
+    responses((status = 200, body = Vec<InterventionView>), crate::web::error::ErrorResponses))]
 #[get("/interventions")]
 pub async fn history(
     state: State,
@@ -435,7 +434,7 @@ pub struct Schedule {
 
 /// An agent's day or week.
 #[utoipa::path(tag = "interventions", params(("id" = i64, Path, description = "Agent (user) id"), ScheduleQuery),
-    security(("bearer" = [])), responses((status = 200, body = Schedule), (status = 400, body = crate::web::error::ErrorBody)))]
+    security(("bearer" = [])), responses((status = 200, body = Schedule), crate::web::error::ErrorResponses))]
 #[get("/agents/{id}/schedule")]
 pub async fn schedule(
     state: State,
@@ -489,7 +488,7 @@ pub struct NewAssignment {
 
 /// Assign an agent to an establishment (managers: the `user` update right).
 #[utoipa::path(tag = "interventions", params(("id" = i64, Path, description = "Agent (user) id")), request_body = NewAssignment,
-    security(("bearer" = [])), responses((status = 201, body = Object), (status = 403, body = crate::web::error::ErrorBody)))]
+    security(("bearer" = [])), responses((status = 201, body = Object), crate::web::error::ErrorResponses))]
 #[post("/agents/{id}/assignments")]
 pub async fn assign(
     state: State,

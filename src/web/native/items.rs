@@ -117,7 +117,7 @@ fn def(name: &str) -> &'static ItemTypeDef {
 
 /// Computers visible to the caller, paginated.
 #[utoipa::path(tag = "assets", params(Page), security(("bearer" = [])),
-    responses((status = 200, body = ItemPage), (status = 401, body = crate::web::error::ErrorBody), (status = 403, body = crate::web::error::ErrorBody)))]
+    responses((status = 200, body = ItemPage), crate::web::error::ErrorResponses))]
 #[get("/computers")]
 pub async fn list_computers(state: State, caller: Caller, page: Query<Page>) -> Result<Json<ItemPage>, ApiError> {
     list(state, caller, def("Computer"), page.into_inner()).await
@@ -125,7 +125,7 @@ pub async fn list_computers(state: State, caller: Caller, page: Query<Page>) -> 
 
 /// One computer.
 #[utoipa::path(tag = "assets", params(("id" = i64, Path, description = "Computer id")), security(("bearer" = [])),
-    responses((status = 200, body = Object), (status = 404, body = crate::web::error::ErrorBody)))]
+    responses((status = 200, body = Object), crate::web::error::ErrorResponses))]
 #[get("/computers/{id}")]
 pub async fn get_computer(state: State, caller: Caller, id: Path<i64>) -> Result<Json<Value>, ApiError> {
     get(state, caller, def("Computer"), id.into_inner()).await
@@ -140,8 +140,7 @@ pub struct TicketFilter {
 /// Tickets visible to the caller (staff see only their own), paginated, each with its
 /// establishment's `uai` and `establishment` name.
 #[utoipa::path(tag = "tickets", params(Page, TicketFilter), security(("bearer" = [])),
-    responses((status = 200, body = ItemPage), (status = 400, body = crate::web::error::ErrorBody),
-              (status = 401, body = crate::web::error::ErrorBody)))]
+    responses((status = 200, body = ItemPage), crate::web::error::ErrorResponses))]
 #[get("/tickets")]
 pub async fn list_tickets(
     state: State,
@@ -158,7 +157,7 @@ pub async fn list_tickets(
 
 /// One ticket.
 #[utoipa::path(tag = "tickets", params(("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
-    responses((status = 200, body = Object), (status = 404, body = crate::web::error::ErrorBody)))]
+    responses((status = 200, body = Object), crate::web::error::ErrorResponses))]
 #[get("/tickets/{id}")]
 pub async fn get_ticket(state: State, caller: Caller, id: Path<i64>) -> Result<Json<Value>, ApiError> {
     get(state, caller, def("Ticket"), id.into_inner()).await
@@ -186,8 +185,7 @@ pub struct NewTicket {
 
 /// Open a ticket. The caller becomes its requester.
 #[utoipa::path(tag = "tickets", request_body = NewTicket, security(("bearer" = [])),
-    responses((status = 201, body = Object), (status = 400, body = crate::web::error::ErrorBody),
-              (status = 403, body = crate::web::error::ErrorBody), (status = 422, body = crate::web::error::ErrorBody)))]
+    responses((status = 201, body = Object), crate::web::error::ErrorResponses))]
 #[post("/tickets")]
 pub async fn create_ticket(
     state: State,

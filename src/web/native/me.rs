@@ -14,7 +14,7 @@ pub struct Me {
 
 /// The authenticated user, their active profile and entities.
 #[utoipa::path(tag = "session", security(("bearer" = [])),
-    responses((status = 200, body = Me), (status = 401, body = crate::web::error::ErrorBody)))]
+    responses((status = 200, body = Me), crate::web::error::ErrorResponses))]
 #[get("/me")]
 pub async fn me(caller: Caller) -> actix_web::web::Json<Me> {
     let s = caller.0;

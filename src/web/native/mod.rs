@@ -22,6 +22,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
                        The GLPI-compatible API lives under /apirest.php.",
         license(name = "MIT OR Apache-2.0")
     ),
+    paths(
+        crate::web::health::health,
+        crate::web::health::ready,
+        crate::web::cas::login,
+        crate::web::cas::callback,
+        crate::web::cas::logout
+    ),
     modifiers(&BearerAuth),
     components(schemas(crate::web::error::ErrorBody))
 )]
@@ -32,6 +39,7 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
+        crate::web::error::add_error_responses(components);
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(

@@ -48,8 +48,7 @@ fn respond(r: Report, fmt: Option<&str>) -> Result<HttpResponse, ApiError> {
 
 /// A regional report: `inventory`, `tickets` or `interventions`, grouped and scoped by the caller's rights.
 #[utoipa::path(tag = "reports", params(("kind" = String, Path, description = "inventory, tickets or interventions"), ReportQuery),
-    security(("bearer" = [])), responses((status = 200, body = reports::Report), (status = 400, body = crate::web::error::ErrorBody),
-    (status = 403, body = crate::web::error::ErrorBody)))]
+    security(("bearer" = [])), responses((status = 200, body = reports::Report), crate::web::error::ErrorResponses))]
 #[get("/reports/{kind}")]
 pub async fn report(
     state: State,
@@ -104,7 +103,7 @@ pub struct ExportQuery {
 
 /// All computers the caller may see, streamed as CSV or NDJSON in constant memory.
 #[utoipa::path(tag = "reports", params(ExportQuery), security(("bearer" = [])),
-    responses((status = 200, description = "CSV or NDJSON stream"), (status = 400, body = crate::web::error::ErrorBody)))]
+    responses((status = 200, description = "CSV or NDJSON stream"), crate::web::error::ErrorResponses))]
 #[get("/exports/computers")]
 pub async fn export_computers(state: State, q: Query<ExportQuery>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let s = caller.0;

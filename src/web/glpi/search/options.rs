@@ -1,6 +1,7 @@
 //! Search options per itemtype, as data. For the itemtypes GLPI documents, the options are
 //! the ones real GLPI 10.0.19 lists (captured `listSearchOptions` answers, stored as JSON
-//! next to this file). Other itemtypes get the generic options derived from their columns.
+//! next to this file, the only copy: `tests/api/search.rs` checks the served answer against
+//! the captures). Other itemtypes get the generic options derived from their columns.
 //! Each option is then resolved to SQL through its `uid` path and the itemtype declarations.
 
 use crate::itemtypes::{self, FieldType, ItemTypeDef, Parent};
