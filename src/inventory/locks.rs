@@ -32,7 +32,7 @@ pub fn after_update(
     values: &[(&'static Field, Val)],
     actor: &Actor,
 ) -> StoreResult<()> {
-    if def.name != "Computer" || before.get("is_dynamic").and_then(Value::as_i64) != Some(1) {
+    if before.get("is_dynamic").and_then(Value::as_i64) != Some(1) {
         return Ok(());
     }
     let changed: Vec<&str> = values
@@ -43,12 +43,12 @@ pub fn after_update(
     if changed.is_empty() {
         return Ok(());
     }
-    let already = locked(c, "Computer", id)?;
+    let already = locked(c, def.name, id)?;
     let lock_def = crate::itemtypes::find("Lockedfield").expect("declared");
     let col = |name: &str| lock_def.column(name).expect("declared column");
     for field in changed.into_iter().filter(|f| !already.iter().any(|a| a == f)) {
         let values = vec![
-            (col("itemtype"), Val::Text("Computer".into())),
+            (col("itemtype"), Val::Text(def.name.into())),
             (col("items_id"), Val::Int(id)),
             (col("field"), Val::Text(field.into())),
             (col("value"), Val::Text(crate::itemtypes::value::as_str(before.get(field)).unwrap_or_default())),

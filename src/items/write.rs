@@ -7,7 +7,7 @@ use crate::db::sql::Sql;
 use crate::db::DbConn;
 use crate::itemtypes::store::{self, StoreError};
 use crate::itemtypes::value as params;
-use crate::itemtypes::{self, ItemTypeDef, Kind};
+use crate::itemtypes::{self, Hook, ItemTypeDef, Kind};
 use serde_json::{json, Map, Value};
 
 pub const NO_RIGHT: &str = "You don't have permission to perform this action.";
@@ -93,20 +93,30 @@ pub fn add_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, input: Va
         );
     }
     transaction(c, |c| {
-        crate::tickets::prepare_add(c, s, def, &mut input)?;
-        crate::interventions::prepare(c, s, def, None, &mut input)?;
+        if def.hooked(Hook::Tickets) {
+            crate::tickets::prepare_add(c, s, def, &mut input)?;
+        }
+        if def.hooked(Hook::Interventions) {
+            crate::interventions::prepare(c, s, def, None, &mut input)?;
+        }
         inherit_entity(c, def, &mut input)?;
         check_types(def, &input)?;
         policy::check_create(c, s, def, &input)?;
-        crate::users::prepare_write(def, &mut input, None).map_err(Refusal::Invalid)?;
+        if def.hooked(Hook::Users) {
+            crate::users::prepare_write(&mut input, None).map_err(Refusal::Invalid)?;
+        }
         tree_names(c, def, &mut input, None)?;
         let values = store::validate_input(def, &input)?;
         let id = store::insert(c, def, values, &s.actor())?;
-        if def.name == "Entity" {
+        if def.hooked(Hook::EntityTree) {
             crate::entities::changed();
         }
-        crate::tickets::after_add(c, s, def, id, &input)?;
-        crate::users::after_add(c, s, def, id, &input)?;
+        if def.hooked(Hook::Tickets) {
+            crate::tickets::after_add(c, s, def, id, &input)?;
+        }
+        if def.hooked(Hook::Users) {
+            crate::users::after_add(c, s, id, &input)?;
+        }
         Ok((id, item_label(def, &input, id)))
     })
 }
@@ -114,7 +124,7 @@ pub fn add_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, input: Va
 /// Ill-typed input is answered as such before any right is weighed on its values.
 /// (`password2` is the users' confirmation input, consumed later by `users::prepare_write`.)
 fn check_types(def: &'static ItemTypeDef, input: &Map<String, Value>) -> Result<(), Refusal> {
-    if def.name == "User" && input.contains_key("password2") {
+    if def.hooked(Hook::Users) && input.contains_key("password2") {
         let mut probe = input.clone();
         probe.shift_remove("password2");
         store::validate_input(def, &probe)?;
@@ -156,7 +166,9 @@ pub fn update_one(
     transaction(c, |c| {
         let Some(Value::Object(before)) = store::get_raw(c, def, id)? else { return Err(Refusal::NotFound) };
         let mut input = input;
-        crate::tickets::prepare_update(c, s, def, id, &before, &mut input)?;
+        if def.hooked(Hook::Tickets) {
+            crate::tickets::prepare_update(c, s, def, id, &before, &mut input)?;
+        }
         if policy::inherits_entity(def) {
             input.shift_remove("entities_id");
             input.shift_remove("is_recursive");
@@ -175,20 +187,30 @@ pub fn update_one(
         }
         check_types(def, &input)?;
         policy::check_update(c, s, def, &before, &input)?;
-        crate::interventions::prepare(c, s, def, Some(&before), &mut input)?;
-        crate::users::prepare_write(def, &mut input, Some(&before)).map_err(Refusal::Invalid)?;
+        if def.hooked(Hook::Interventions) {
+            crate::interventions::prepare(c, s, def, Some(&before), &mut input)?;
+        }
+        if def.hooked(Hook::Users) {
+            crate::users::prepare_write(&mut input, Some(&before)).map_err(Refusal::Invalid)?;
+        }
         tree_names(c, def, &mut input, Some(&before))?;
         let values = store::validate_input(def, &input)?;
         store::update(c, def, id, values.clone(), &s.actor())?;
         if input.contains_key("completename") {
             rename_descendants(c, def, id)?;
         }
-        if def.name == "Entity" {
+        if def.hooked(Hook::EntityTree) {
             crate::entities::changed();
         }
-        crate::tickets::after_update(c, s, def, id, &before, &input)?;
-        crate::users::after_update(c, s, def, id, &input)?;
-        crate::inventory::locks::after_update(c, def, id, &before, &values, &s.actor())?;
+        if def.hooked(Hook::Tickets) {
+            crate::tickets::after_update(c, s, def, id, &before, &input)?;
+        }
+        if def.hooked(Hook::Users) {
+            crate::users::after_update(c, id, &input)?;
+        }
+        if def.hooked(Hook::FieldLocks) {
+            crate::inventory::locks::after_update(c, def, id, &before, &values, &s.actor())?;
+        }
         Ok(())
     })
 }
@@ -202,10 +224,12 @@ pub fn delete_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, id: i6
         if purge {
             cascade(c, def, id)?;
         }
-        if def.name == "Entity" {
+        if def.hooked(Hook::EntityTree) {
             crate::entities::changed();
         }
-        crate::tickets::after_delete(c, s, def, &before, purge)?;
+        if def.hooked(Hook::Tickets) {
+            crate::tickets::after_delete(c, s, def, &before, purge)?;
+        }
         Ok(())
     })
 }
@@ -214,15 +238,17 @@ pub fn delete_one(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, id: i6
 /// assignments, e-mails, groups and OPTIC assignments; a deleted entity's assignments
 /// (left behind, they gave their users an empty set of entities).
 fn cascade(c: &mut DbConn, def: &'static ItemTypeDef, id: i64) -> Result<(), Refusal> {
-    let owned: &[(&str, &str)] = match def.name {
-        "User" => &[
+    let owned: &[(&str, &str)] = if def.hooked(Hook::Users) {
+        &[
             ("profiles_users", "users_id"),
             ("useremails", "users_id"),
             ("groups_users", "users_id"),
             ("plugin_optic_assignments", "users_id"),
-        ],
-        "Entity" => &[("profiles_users", "entities_id"), ("plugin_optic_assignments", "entities_id")],
-        _ => &[],
+        ]
+    } else if def.hooked(Hook::EntityTree) {
+        &[("profiles_users", "entities_id"), ("plugin_optic_assignments", "entities_id")]
+    } else {
+        &[]
     };
     for (table, column) in owned {
         let mut sql = Sql::new(c.backend());
@@ -235,7 +261,7 @@ fn cascade(c: &mut DbConn, def: &'static ItemTypeDef, id: i64) -> Result<(), Ref
 /// After a tree dropdown is renamed or moved, its descendants' `completename` and `level`
 /// follow.
 fn rename_descendants(c: &mut DbConn, def: &'static ItemTypeDef, id: i64) -> Result<(), Refusal> {
-    let parent_col = if def.name == "Entity" { "entities_id".to_string() } else { format!("{}_id", def.table) };
+    let parent_col = def.tree_parent();
     let mut todo = vec![id];
     let mut seen = std::collections::HashSet::new();
     while let Some(pid) = todo.pop() {
@@ -280,7 +306,7 @@ fn tree_names(
     if def.kind != Kind::TreeDropdown || !def.has("completename") {
         return Ok(());
     }
-    let parent_col = if def.name == "Entity" { "entities_id".to_string() } else { format!("{}_id", def.table) };
+    let parent_col = def.tree_parent();
     if before.is_some() && !input.contains_key("name") && !input.contains_key(&parent_col) {
         return Ok(());
     }
@@ -289,7 +315,7 @@ fn tree_names(
     let parent = pick(&parent_col).and_then(|v| params::as_str(Some(&v))).and_then(|v| v.parse::<i64>().ok());
     let own_id = before.and_then(|b| b.get("id")).and_then(Value::as_i64);
     let parent_row = match parent {
-        Some(p) if (p > 0 || def.name == "Entity") && Some(p) != own_id => match store::get_raw(c, def, p)? {
+        Some(p) if (p > 0 || def.hooked(Hook::EntityTree)) && Some(p) != own_id => match store::get_raw(c, def, p)? {
             Some(Value::Object(o)) => Some(o),
             _ => return Err(Refusal::Invalid(format!("{} {p} does not exist", def.name))),
         },

@@ -40,6 +40,22 @@ pub enum Kind {
     Other,
 }
 
+/// Domain rules that writes of an itemtype go through, named by its declaration, so that
+/// the write pipeline (`items::write`) calls them without testing itemtype names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hook {
+    /// `tickets`: priority, actors, status dates, action time, followup authorship, solutions.
+    Tickets,
+    /// `users`: password hashing and policy, API tokens, the default profile, e-mails.
+    Users,
+    /// `interventions`: the OPTIC action vocabulary, the agent, the visit's times.
+    Interventions,
+    /// `inventory::locks`: fields of an inventoried item changed by hand are locked.
+    FieldLocks,
+    /// `entities`: the cached entity tree is refreshed.
+    EntityTree,
+}
+
 #[derive(Debug)]
 pub struct ItemTypeDef {
     /// Canonical GLPI class name, e.g. `Computer`, `Item_SoftwareVersion`.
@@ -56,6 +72,8 @@ pub struct ItemTypeDef {
     pub hidden: &'static [&'static str],
     /// Child itemtypes advertised in HATEOAS links, in GLPI's order.
     pub children: &'static [&'static str],
+    /// Domain rules its writes go through.
+    pub hooks: &'static [Hook],
 }
 
 impl ItemTypeDef {
@@ -86,6 +104,20 @@ impl ItemTypeDef {
 
     pub fn column(&self, name: &str) -> Option<&'static Field> {
         self.columns().iter().find(|f| f.name == name)
+    }
+
+    /// The column naming a tree dropdown's parent: `<table>_id`, or `entities_id` for the
+    /// entity tree.
+    pub fn tree_parent(&self) -> String {
+        if self.hooked(Hook::EntityTree) {
+            "entities_id".into()
+        } else {
+            format!("{}_id", self.table)
+        }
+    }
+
+    pub fn hooked(&self, hook: Hook) -> bool {
+        self.hooks.contains(&hook)
     }
 
     pub fn has(&self, name: &str) -> bool {

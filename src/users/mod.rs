@@ -4,20 +4,13 @@
 use crate::auth::session::Session;
 use crate::auth::{password, session};
 use crate::db::DbConn;
+use crate::itemtypes;
 use crate::itemtypes::store::{self, StoreError};
-use crate::itemtypes::{self, ItemTypeDef};
 use serde_json::{json, Map, Value};
 
 /// Hash `password` (checked against `password2` and the password policy); never store it
 /// in clear. `before` is the stored row on update, for the login when it is not changed.
-pub fn prepare_write(
-    def: &ItemTypeDef,
-    input: &mut Map<String, Value>,
-    before: Option<&Map<String, Value>>,
-) -> Result<(), String> {
-    if def.name != "User" {
-        return Ok(());
-    }
+pub fn prepare_write(input: &mut Map<String, Value>, before: Option<&Map<String, Value>>) -> Result<(), String> {
     let pw2 = input.remove("password2");
     if let Some(pw) = input.remove("password") {
         let pw = pw.as_str().ok_or("password must be a string")?.to_string();
@@ -44,16 +37,7 @@ pub fn prepare_write(
     Ok(())
 }
 
-pub fn after_add(
-    c: &mut DbConn,
-    s: &Session,
-    def: &ItemTypeDef,
-    id: i64,
-    input: &Map<String, Value>,
-) -> Result<(), StoreError> {
-    if def.name != "User" {
-        return Ok(());
-    }
+pub fn after_add(c: &mut DbConn, s: &Session, id: i64, input: &Map<String, Value>) -> Result<(), StoreError> {
     // GLPI gives a new user the default profile on the creator's active entity.
     let pu = itemtypes::find("Profile_User").expect("declared");
     let mut row = Map::new();
@@ -84,14 +68,8 @@ pub fn after_add(
     Ok(())
 }
 
-pub fn after_update(
-    c: &mut DbConn,
-    _s: &Session,
-    def: &ItemTypeDef,
-    id: i64,
-    input: &Map<String, Value>,
-) -> Result<(), StoreError> {
-    if def.name == "User" && input.get("_reset_api_token").is_some_and(|v| crate::itemtypes::value::truthy(Some(v))) {
+pub fn after_update(c: &mut DbConn, id: i64, input: &Map<String, Value>) -> Result<(), StoreError> {
+    if input.get("_reset_api_token").is_some_and(|v| crate::itemtypes::value::truthy(Some(v))) {
         session::reset_api_token(c, id)?;
     }
     Ok(())
