@@ -48,45 +48,10 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
     let raw = ctx.flag("rawdata");
     let trash = ctx.flag("is_deleted") as i64;
 
-    // Sort and order, echoed as GLPI does (unknown ids are echoed and ignored).
-    let sort_ids: Vec<i64> = match ctx.param("sort") {
-        None => vec![1],
-        Some(v @ (Value::Array(_) | Value::Object(_))) => params::as_list(v)
-            .into_iter()
-            .map(|x| params::as_str(Some(x)).and_then(|s| s.parse().ok()).unwrap_or(0))
-            .collect(),
-        Some(v) => vec![params::as_str(Some(v)).and_then(|s| s.trim().parse().ok()).unwrap_or(0)],
-    };
-    let orders: Vec<&'static str> = match ctx.param("order") {
-        Some(v @ (Value::Array(_) | Value::Object(_))) => params::as_list(v).into_iter().map(order_of).collect(),
-        Some(v) => vec![order_of(v)],
-        None => vec!["ASC"],
-    };
-
-    // Displayed columns, in GLPI's order, without duplicates.
-    let mut ids: Vec<u32> = vec![1];
-    let forced: Vec<u32> = ctx
-        .param("forcedisplay")
-        .map(|v| params::as_list(v).into_iter().filter_map(|x| params::as_str(Some(x))?.trim().parse().ok()).collect())
-        .unwrap_or_default();
-    for id in &forced {
-        if set.by_id.get(id).is_some_and(|o| o.nodisplay) {
-            return Err(GlpiError::generic("ID is forbidden along with 'forcedisplay' parameter."));
-        }
-    }
+    let (sort_ids, orders) = sort_and_order(&ctx);
+    let forced = forced_display(&ctx, set)?;
     let page = s.user.list_limit.unwrap_or(15).max(1) as i64;
-    let (start, end) = match params::as_str(ctx.param("range")) {
-        None => (0, page - 1),
-        Some(r) => {
-            let (a, b) = r.split_once('-').ok_or_else(GlpiError::bad_range)?;
-            let a: i64 = a.trim().parse().map_err(|_| GlpiError::bad_range())?;
-            let b: i64 = b.trim().parse().map_err(|_| GlpiError::bad_range())?;
-            if a < 0 || b < a {
-                return Err(GlpiError::bad_range());
-            }
-            (a, b)
-        }
-    };
+    let (start, end) = range(&ctx, page)?;
     let limit = (end - start + 1).min(100_000);
 
     let state = ctx.state.clone();
@@ -100,35 +65,7 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
                 && def.has("entities_id")
                 && def.name != "Entity"
                 && (def.has("is_recursive") || s.active.len() > 1);
-            if many_entities {
-                ids.push(80);
-            }
-            if forced.is_empty() {
-                ids.extend(options::default_columns(def));
-            } else {
-                ids.extend(forced.iter().copied());
-            }
-            collect_fields(&nodes, &mut ids);
-            ids.extend(sort_ids.iter().filter_map(|i| u32::try_from(*i).ok()));
-            if def.name == "Ticket" {
-                ids.retain(|i| *i != 2);
-                ids.insert(0, 2);
-            }
-            let mut seen = std::collections::HashSet::new();
-            ids.retain(|i| set.by_id.contains_key(i) && seen.insert(*i));
-            let mut columns: Vec<Column> = ids
-                .iter()
-                .map(|id| {
-                    let o = set.by_id[id].clone();
-                    Column {
-                        key: if uid_cols { o.uid.clone() } else { id.to_string() },
-                        id: *id,
-                        resolved: options::resolve(def, &o),
-                        meta: None,
-                    }
-                })
-                .collect();
-            add_meta_columns(&nodes, uid_cols, &mut columns);
+            let columns = displayed_columns(def, set, &nodes, &forced, &sort_ids, many_entities, uid_cols);
 
             let mut b = Builder { c, main_table: def.table, s: &s, tree: &tree };
             let mut where_sql =
@@ -200,6 +137,30 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
         })
         .await?;
 
+    let page = Page { start, total, sort: sort_echo, order: order_echo };
+    Ok(answer(&ctx, def, rows, page, with_indexes, give_items, raw))
+}
+
+/// A page of results and what the answer echoes of the request.
+struct Page {
+    start: i64,
+    total: i64,
+    sort: Vec<i64>,
+    order: Vec<&'static str>,
+}
+
+/// GLPI's answer: cells (multi-valued aggregates as a string or a list of strings), counts,
+/// echoes, `Content-Range` and `Accept-Range`.
+fn answer(
+    ctx: &Ctx,
+    def: &'static ItemTypeDef,
+    rows: Vec<Value>,
+    page: Page,
+    with_indexes: bool,
+    give_items: bool,
+    raw: bool,
+) -> actix_web::HttpResponse {
+    let Page { start, total, sort: sort_echo, order: order_echo } = page;
     // Cells: multi-valued aggregates become a string or a list of strings, as in GLPI.
     let mut data_list = Vec::with_capacity(rows.len());
     let mut data_idx = Map::new();
@@ -253,7 +214,93 @@ pub async fn search(ctx: Ctx, s: Session, def: &'static ItemTypeDef) -> GlpiResu
             actix_web::http::header::HeaderValue::from_str(&content_range).expect("ascii"),
         );
     }
-    Ok(resp)
+    resp
+}
+
+/// Sort options and orders, echoed as GLPI does (unknown ids are echoed and ignored).
+fn sort_and_order(ctx: &Ctx) -> (Vec<i64>, Vec<&'static str>) {
+    let sort_ids: Vec<i64> = match ctx.param("sort") {
+        None => vec![1],
+        Some(v @ (Value::Array(_) | Value::Object(_))) => params::as_list(v)
+            .into_iter()
+            .map(|x| params::as_str(Some(x)).and_then(|s| s.parse().ok()).unwrap_or(0))
+            .collect(),
+        Some(v) => vec![params::as_str(Some(v)).and_then(|s| s.trim().parse().ok()).unwrap_or(0)],
+    };
+    let orders: Vec<&'static str> = match ctx.param("order") {
+        Some(v @ (Value::Array(_) | Value::Object(_))) => params::as_list(v).into_iter().map(order_of).collect(),
+        Some(v) => vec![order_of(v)],
+        None => vec!["ASC"],
+    };
+    (sort_ids, orders)
+}
+
+/// `forcedisplay` option ids; a `nodisplay` option is refused as GLPI does.
+fn forced_display(ctx: &Ctx, set: &options::OptionSet) -> Result<Vec<u32>, GlpiError> {
+    let forced: Vec<u32> = ctx
+        .param("forcedisplay")
+        .map(|v| params::as_list(v).into_iter().filter_map(|x| params::as_str(Some(x))?.trim().parse().ok()).collect())
+        .unwrap_or_default();
+    if forced.iter().any(|id| set.by_id.get(id).is_some_and(|o| o.nodisplay)) {
+        return Err(GlpiError::generic("ID is forbidden along with 'forcedisplay' parameter."));
+    }
+    Ok(forced)
+}
+
+/// `range=a-b`, or the user's page size.
+fn range(ctx: &Ctx, page: i64) -> Result<(i64, i64), GlpiError> {
+    let Some(r) = params::as_str(ctx.param("range")) else { return Ok((0, page - 1)) };
+    let (a, b) = r.split_once('-').ok_or_else(GlpiError::bad_range)?;
+    let a: i64 = a.trim().parse().map_err(|_| GlpiError::bad_range())?;
+    let b: i64 = b.trim().parse().map_err(|_| GlpiError::bad_range())?;
+    if a < 0 || b < a {
+        return Err(GlpiError::bad_range());
+    }
+    Ok((a, b))
+}
+
+/// Displayed columns in GLPI's order, without duplicates: the name, the entity when the
+/// session reaches several, the defaults or the forced ones, the criteria's and the sort's.
+fn displayed_columns(
+    def: &'static ItemTypeDef,
+    set: &'static options::OptionSet,
+    nodes: &[Node],
+    forced: &[u32],
+    sort_ids: &[i64],
+    many_entities: bool,
+    uid_cols: bool,
+) -> Vec<Column> {
+    let mut ids: Vec<u32> = vec![1];
+    if many_entities {
+        ids.push(80);
+    }
+    if forced.is_empty() {
+        ids.extend(options::default_columns(def));
+    } else {
+        ids.extend(forced.iter().copied());
+    }
+    collect_fields(nodes, &mut ids);
+    ids.extend(sort_ids.iter().filter_map(|i| u32::try_from(*i).ok()));
+    if def.name == "Ticket" {
+        ids.retain(|i| *i != 2);
+        ids.insert(0, 2);
+    }
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|i| set.by_id.contains_key(i) && seen.insert(*i));
+    let mut columns: Vec<Column> = ids
+        .iter()
+        .map(|id| {
+            let o = set.by_id[id].clone();
+            Column {
+                key: if uid_cols { o.uid.clone() } else { id.to_string() },
+                id: *id,
+                resolved: options::resolve(def, &o),
+                meta: None,
+            }
+        })
+        .collect();
+    add_meta_columns(nodes, uid_cols, &mut columns);
+    columns
 }
 
 fn order_of(v: &Value) -> &'static str {
