@@ -1,8 +1,7 @@
 //! API clients (GLPI's `glpi_apiclients`): which addresses may call the APIs, and with
 //! which app token. Both the GLPI API and the native API apply the same rule.
 
-use super::session::{active_clients, ApiClient};
-use crate::app::State;
+use super::session::ApiClient;
 use std::net::{IpAddr, Ipv4Addr};
 
 #[derive(Debug, thiserror::Error)]
@@ -13,14 +12,6 @@ pub enum ClientRefusal {
     WrongAppToken,
     #[error("missing parameter app_token")]
     MissingAppToken,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ClientCheckError {
-    #[error(transparent)]
-    Refused(#[from] ClientRefusal),
-    #[error(transparent)]
-    Db(#[from] crate::db::DbError),
 }
 
 /// The API client matching the caller's IP and app token (GLPI's `initApi` +
@@ -40,22 +31,4 @@ pub fn client_for(clients: &[ApiClient], ip: Option<IpAddr>, app_token: &str) ->
         (None, Some(_)) => Err(ClientRefusal::WrongAppToken),
         (None, None) => Err(ClientRefusal::MissingAppToken),
     }
-}
-
-/// [`client_for`] against the cached client list, read from the database only when the
-/// cache is stale.
-pub async fn check(state: &State, ip: Option<IpAddr>, app_token: &str) -> Result<i32, ClientCheckError> {
-    let clients = match state.clients.fresh() {
-        Some(list) => list,
-        None => {
-            let st = state.clone();
-            state
-                .db
-                .run(move |c| -> Result<_, ClientCheckError> {
-                    Ok(st.clients.get(|| active_clients(c)).map_err(crate::db::DbError::Query)?)
-                })
-                .await?
-        }
-    };
-    Ok(client_for(&clients, ip, app_token)?)
 }

@@ -77,8 +77,11 @@ impl From<diesel::result::Error> for Refusal {
 /// One transaction: diesel rolls back when `f` returns an error.
 fn transaction<T>(c: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, Refusal>) -> Result<T, Refusal> {
     let out = c.write_transaction(f);
-    // Once committed: a total counted while the write ran must not be kept.
-    crate::db::bulk::wrote();
+    // Once committed: a total counted while the write ran must not be kept. A refused
+    // write changed nothing and drops no cache.
+    if out.is_ok() {
+        crate::db::bulk::wrote();
+    }
     out
 }
 

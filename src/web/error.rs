@@ -128,9 +128,9 @@ impl From<DbError> for ApiError {
     }
 }
 
-impl From<crate::auth::clients::ClientCheckError> for ApiError {
-    fn from(e: crate::auth::clients::ClientCheckError) -> Self {
-        use crate::auth::clients::ClientCheckError as E;
+impl From<crate::web::clients::ClientCheckError> for ApiError {
+    fn from(e: crate::web::clients::ClientCheckError) -> Self {
+        use crate::web::clients::ClientCheckError as E;
         match e {
             E::Refused(r) => ApiError::Forbidden(r.to_string()),
             E::Db(d) => d.into(),

@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod cas;
+pub mod clients;
 pub mod error;
 pub mod glpi;
 pub mod health;

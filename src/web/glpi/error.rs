@@ -129,9 +129,9 @@ impl From<crate::auth::clients::ClientRefusal> for GlpiError {
     }
 }
 
-impl From<crate::auth::clients::ClientCheckError> for GlpiError {
-    fn from(e: crate::auth::clients::ClientCheckError) -> Self {
-        use crate::auth::clients::ClientCheckError as E;
+impl From<crate::web::clients::ClientCheckError> for GlpiError {
+    fn from(e: crate::web::clients::ClientCheckError) -> Self {
+        use crate::web::clients::ClientCheckError as E;
         match e {
             E::Refused(r) => r.into(),
             E::Db(d) => d.into(),

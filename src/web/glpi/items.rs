@@ -636,18 +636,8 @@ fn list_response(
     let partial = (if explicit { end - start + 1 } else { page + 1 }) < total;
     let status = if partial && total > 0 { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK };
     let mut resp = respond(status, &Value::Array(rows));
-    let h = resp.headers_mut();
-    h.insert(
-        actix_web::http::header::HeaderName::from_static("accept-range"),
-        actix_web::http::header::HeaderValue::from_str(&format!("{} 1000", def.name)).expect("ascii"),
-    );
-    if total > 0 {
-        h.insert(
-            actix_web::http::header::CONTENT_RANGE,
-            actix_web::http::header::HeaderValue::from_str(&read::content_range(start, header_end, total))
-                .expect("ascii"),
-        );
-    }
+    let range = (total > 0).then(|| read::content_range(start, header_end, total));
+    super::paging_headers(&mut resp, def.name, range.as_deref());
     resp
 }
 

@@ -85,6 +85,21 @@ pub fn respond(status: StatusCode, body: &Value) -> HttpResponse {
         .body(serde_json::to_string(body).unwrap_or_else(|_| "null".into()))
 }
 
+/// GLPI's paging headers: `Accept-Range: <Itemtype> 1000` always, `Content-Range` when
+/// there are rows.
+pub fn paging_headers(resp: &mut HttpResponse, itemtype: &str, content_range: Option<&str>) {
+    use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_RANGE};
+    let h = resp.headers_mut();
+    // Itemtype names and ranges are ASCII: the header values are always valid.
+    h.insert(
+        HeaderName::from_static("accept-range"),
+        HeaderValue::from_str(&format!("{itemtype} 1000")).expect("ascii"),
+    );
+    if let Some(range) = content_range {
+        h.insert(CONTENT_RANGE, HeaderValue::from_str(range).expect("ascii"));
+    }
+}
+
 pub fn ok(body: &Value) -> GlpiResult {
     Ok(respond(StatusCode::OK, body))
 }
@@ -263,7 +278,7 @@ async fn authenticate(ctx: &Ctx) -> Result<Session, GlpiError> {
     let digest = token.as_ref().map(|t| crate::auth::token::digest(t)).ok();
     if let Some(s) = digest.as_deref().and_then(|d| state.sessions.get(d)) {
         // Cached session: at most the client list is read (when its own cache expired).
-        crate::auth::clients::check(&state, ip, &app_token).await?;
+        crate::web::clients::check(&state, ip, &app_token).await?;
         return Ok(s);
     }
     let cache = state.db.tree.clone();

@@ -28,7 +28,7 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("state missing")))?;
             // The API clients' IP ranges and app tokens hold here as on the GLPI API.
-            crate::auth::clients::check(&state, ip, &app_token).await?;
+            crate::web::clients::check(&state, ip, &app_token).await?;
             let token = bearer.filter(|t| !t.is_empty()).ok_or(ApiError::Unauthorized)?;
             let digest = crate::auth::token::digest(&token);
             if let Some(s) = state.sessions.get(&digest) {

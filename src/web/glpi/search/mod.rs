@@ -203,17 +203,7 @@ fn answer(
     let status =
         if count < total { actix_web::http::StatusCode::PARTIAL_CONTENT } else { actix_web::http::StatusCode::OK };
     let mut resp = respond(status, &Value::Object(body));
-    let h = resp.headers_mut();
-    h.insert(
-        actix_web::http::header::HeaderName::from_static("accept-range"),
-        actix_web::http::header::HeaderValue::from_str(&format!("{} 1000", def.name)).expect("ascii"),
-    );
-    if total > 0 {
-        h.insert(
-            actix_web::http::header::CONTENT_RANGE,
-            actix_web::http::header::HeaderValue::from_str(&content_range).expect("ascii"),
-        );
-    }
+    super::paging_headers(&mut resp, def.name, (total > 0).then_some(content_range.as_str()));
     resp
 }
 
