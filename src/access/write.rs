@@ -85,10 +85,15 @@ pub fn check_update(
     type_rules(s, def)?;
     target(c, s, def, before, Op::Update)?;
     new_values(c, s, def, input, Some(before))?;
+    let mut after = before.clone();
+    after.extend(input.iter().map(|(k, v)| (k.clone(), v.clone())));
     if def.name == "Profile_User" {
-        let mut after = before.clone();
-        after.extend(input.iter().map(|(k, v)| (k.clone(), v.clone())));
         grantable(c, s, &after)?;
+    }
+    // A sub-row moved to another user edits that user too.
+    match governing_user(def, &after) {
+        Some(uid) if Some(uid) != governing_user(def, before) => outranks(c, s, uid)?,
+        _ => {}
     }
     Ok(())
 }

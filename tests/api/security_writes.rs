@@ -394,3 +394,16 @@ fn count(app: &TestApp, sql: &str) -> i64 {
     q.push(sql);
     q.load_ints(&mut c).unwrap()[0]
 }
+
+#[actix_web::test]
+async fn a_sub_row_moved_to_another_user_needs_that_users_rights_too() {
+    let w = world().await;
+    let app = &w.app;
+    let tech = app.login("techc", PW).await;
+    let peer = app.user(&w.admin, "peer_b", TECHNICIAN, w.b, false).await;
+    let boss = app.user(&w.admin, "boss_b", ADMIN, w.b, false).await;
+    let mail = app.add(&tech, "UserEmail", json!({"users_id": peer, "email": "peer@lycee.example"})).await;
+    let r = app.put(&format!("/UserEmail/{mail}"), &tech, json!({"input": {"users_id": boss}})).await;
+    refused(&r, "ERROR_GLPI_UPDATE");
+    assert_eq!(field(app, &w.admin, &format!("/UserEmail/{mail}"), "users_id").await, peer);
+}
