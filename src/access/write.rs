@@ -54,11 +54,15 @@ pub fn check_create(c: &mut DbConn, s: &Session, def: &'static ItemTypeDef, row:
     if let Some(uid) = governing_user(def, row) {
         outranks(c, s, uid)?;
     }
-    if def.name == "ITILFollowup" && !s.rights.has("followup", rights::followup::ADDALLTICKET) {
-        // ADDMYTICKET: only on tickets the user requested or observes.
-        refuse_unless(s.rights.has("followup", rights::followup::ADDMYTICKET) && is_own_ticket(c, s, row)?)?;
+    followup_ticket(c, s, def, row)
+}
+
+/// ADDMYTICKET: followups only on tickets the user requested or observes.
+fn followup_ticket(c: &mut DbConn, s: &Session, def: &ItemTypeDef, row: &Map<String, Value>) -> Checked {
+    if def.name != "ITILFollowup" || s.rights.has("followup", rights::followup::ADDALLTICKET) {
+        return Ok(());
     }
-    Ok(())
+    refuse_unless(s.rights.has("followup", rights::followup::ADDMYTICKET) && is_own_ticket(c, s, row)?)
 }
 
 fn is_own_ticket(c: &mut DbConn, s: &Session, row: &Map<String, Value>) -> Result<bool, Refusal> {
@@ -89,6 +93,9 @@ pub fn check_update(
     after.extend(input.iter().map(|(k, v)| (k.clone(), v.clone())));
     if def.name == "Profile_User" {
         grantable(c, s, &after)?;
+    }
+    if int(after.get("items_id")) != int(before.get("items_id")) {
+        followup_ticket(c, s, def, &after)?;
     }
     // A sub-row moved to another user edits that user too.
     match governing_user(def, &after) {
